@@ -1,0 +1,26 @@
+package io.crmhub.transformers.mapping;
+
+/**
+ * How one canonical field is filled from a source column; operators write these in
+ * {@code config/mappings/*.yml}.
+ *
+ * @param column    the source column
+ * @param type      interpretation; {@code TEXT} when absent
+ * @param format    a {@link java.time.format.DateTimeFormatter} pattern for {@code DATE}
+ * @param codeTable the code table translating source codes to the canonical picklist
+ * @param required  whether a blank value rejects the record
+ * @param maxLength the target field's length, 0 for no limit
+ */
+public record FieldRule(String column, FieldType type, String format, String codeTable, boolean required,
+                        int maxLength) {
+
+    public FieldRule {
+        if (column == null || column.isBlank()) {
+            throw new IllegalArgumentException("a field rule needs a column");
+        }
+        type = type == null ? FieldType.TEXT : type;
+        if (type == FieldType.DATE && (format == null || format.isBlank())) {
+            throw new IllegalArgumentException("DATE field from column " + column + " needs a format");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.crmhub.transformers.mapping;
+
+import io.crmhub.transformers.model.SourceRecord;
+import io.crmhub.transformers.normalize.Countries;
+import io.crmhub.transformers.normalize.Emails;
+import io.crmhub.transformers.normalize.Phones;
+import io.crmhub.transformers.normalize.Text;
+import io.crmhub.transformers.validation.ReasonCode;
+import io.crmhub.transformers.validation.Violation;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies an {@link EntityMapping} to a {@link SourceRecord}: cleans every value, translates codes,
+ * parses dates and numbers, normalizes e-mail and phone, and collects every violation instead of
+ * stopping at the first, so that quarantine shows all reasons at once.
+ */
+public final class RecordMapper {
+
+    private final EntityMapping mapping;
+    private final CodeTables codeTables;
+    private final Map<String, DateTimeFormatter> formatters = new LinkedHashMap<>();
+
+    public RecordMapper(EntityMapping mapping, CodeTables codeTables) {
+        this.mapping = mapping;
+        this.codeTables = codeTables;
+        mapping.fields().forEach((field, rule) -> {
+            if (rule.codeTable() != null && rule.type() != FieldType.COUNTRY && !codeTables.has(rule.codeTable())) {
+                throw new IllegalArgumentException("mapping " + mapping.source() + "/" + mapping.entity() + " field "
+                        + field + " names unknown code table '" + rule.codeTable() + "'");
+            }
+            if (rule.type() == FieldType.DATE) {
+                formatters.put(field, DateTimeFormatter.ofPattern(rule.format()));
+            }
+        });
+    }
+
+    public EntityMapping mapping() {
+        return mapping;
+    }
+
+    public MappedRecord map(SourceRecord record) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        List<Violation> violations = new ArrayList<>();
+        mapping.fields().forEach((field, rule) -> {
+            String raw = record.columns().get(rule.column());
+            String text = Text.clean(raw);
+            if (text == null) {
+                if (rule.required()) {
+                    violations.add(new Violation(ReasonCode.REQUIRED, field, rule.column() + " is blank"));
+                }
+                return;
+            }
+            Object value = convert(field, rule, text, values, violations);
+            if (value != null) {
+                if (rule.maxLength() > 0 && value instanceof String s && s.length() > rule.maxLength()) {
+                    violations.add(new Violation(ReasonCode.TOO_LONG, field,
+                            "'" + s + "' is longer than " + rule.maxLength()));
+                    return;
+                }
+                values.put(field, value);
+            }
+        });
+        return new MappedRecord(record, values, violations);
+    }
+
+    private Object convert(String field, FieldRule rule, String text, Map<String, Object> values,
+                           List<Violation> violations) {
+        switch (rule.type()) {
+            case COUNTRY -> {
+                return Countries.resolve(text, codeTables.table(rule.codeTable() == null ? CodeTables.COUNTRY : rule.codeTable()))
+                        .orElseGet(() -> reject(violations, ReasonCode.UNKNOWN_CODE, field, "'" + text + "' is not an ISO 3166 country"));
+            }
+            case DATE -> {
+                try {
+                    return LocalDate.parse(text, formatters.get(field));
+                } catch (DateTimeParseException e) {
+                    return reject(violations, ReasonCode.INVALID_FORMAT, field,
+                            "'" + text + "' is not a date of the form " + rule.format());
+                }
+            }
+            case DECIMAL -> {
+                try {
+                    return new BigDecimal(text.replace(',', '.'));
+                } catch (NumberFormatException e) {
+                    return reject(violations, ReasonCode.INVALID_FORMAT, field, "'" + text + "' is not a number");
+                }
+            }
+            case EMAIL -> {
+                return Emails.canonical(text).orElseGet(() ->
+                        reject(violations, ReasonCode.INVALID_FORMAT, field, "'" + text + "' is not an e-mail address"));
+            }
+            case PHONE -> {
+                Object country = values.get("country");
+                return Phones.toE164(text, country == null ? null : country.toString()).orElseGet(() ->
+                        reject(violations, ReasonCode.INVALID_FORMAT, field,
+                                "'" + text + "' is not a valid phone number" + (country == null ? "" : " for " + country)));
+            }
+            default -> {
+                if (rule.codeTable() != null) {
+                    return codeTables.lookup(rule.codeTable(), text).orElseGet(() ->
+                            reject(violations, ReasonCode.UNKNOWN_CODE, field,
+                                    "'" + text + "' is not in code table " + rule.codeTable()));
+                }
+                return text;
+            }
+        }
+    }
+
+    private static String reject(List<Violation> violations, ReasonCode code, String field, String message) {
+        violations.add(new Violation(code, field, message));
+        return null;
+    }
+}

@@ -1,0 +1,17 @@
+package io.crmhub.transformers.validation;
+
+/** Why a record went to quarantine. Stable names: operators and reports filter by them. */
+public enum ReasonCode {
+    /** A required field is missing or blank. */
+    REQUIRED,
+    /** A value is not in the code table or picklist it must come from. */
+    UNKNOWN_CODE,
+    /** A value is present but malformed (date, number, e-mail, phone). */
+    INVALID_FORMAT,
+    /** A value is longer than the target field allows. */
+    TOO_LONG,
+    /** The record refers to a parent the hub does not know. */
+    MISSING_PARENT,
+    /** The payload could not be read at all. */
+    UNREADABLE
+}

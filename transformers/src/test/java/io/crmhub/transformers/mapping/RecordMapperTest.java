@@ -1,0 +1,106 @@
+package io.crmhub.transformers.mapping;
+
+import io.crmhub.transformers.model.Account;
+import io.crmhub.transformers.model.SourceRecord;
+import io.crmhub.transformers.validation.ReasonCode;
+import io.crmhub.transformers.validation.Violation;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RecordMapperTest {
+
+    private static final CodeTables CODES = new CodeTables(Map.of(
+            "country", Map.of("GER", "DE", "D", "DE", "UK", "GB"),
+            "erp-account-status", Map.of("A", "ACTIVE", "I", "INACTIVE")));
+
+    private static final EntityMapping ACCOUNTS = new EntityMapping("erp", "account", "CUSTNO", "LCHG", fields());
+
+    private static Map<String, FieldRule> fields() {
+        Map<String, FieldRule> f = new LinkedHashMap<>();
+        f.put("name", new FieldRule("CNAME", null, null, null, true, 40));
+        f.put("city", new FieldRule("CCITY", null, null, null, false, 0));
+        f.put("country", new FieldRule("CCTRY", FieldType.COUNTRY, null, "country", true, 0));
+        f.put("phone", new FieldRule("CPHON", FieldType.PHONE, null, null, false, 0));
+        f.put("email", new FieldRule("CEMAL", FieldType.EMAIL, null, null, false, 0));
+        f.put("status", new FieldRule("CSTAT", null, null, "erp-account-status", true, 0));
+        f.put("customerSince", new FieldRule("CRDAT", FieldType.DATE, "yyyyMMdd", null, false, 0));
+        return f;
+    }
+
+    private final RecordMapper mapper = new RecordMapper(ACCOUNTS, CODES);
+
+    private static SourceRecord row(String... kv) {
+        Map<String, String> cols = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            cols.put(kv[i], kv[i + 1]);
+        }
+        return new SourceRecord("erp", "account", "10001", Instant.EPOCH, cols);
+    }
+
+    @Test
+    void charPaddedLatin1RowBecomesCleanCanonicalAccount() {
+        MappedRecord r = mapper.map(row("CNAME", "Müller  GmbH                ", "CCITY", "Köln      ",
+                "CCTRY", "GER", "CPHON", "0221 123 4567", "CEMAL", " Info@Mueller.DE ", "CSTAT", "a",
+                "CRDAT", "20190315"));
+
+        assertThat(r.violations()).isEmpty();
+        Account a = AccountFactory.from(r);
+        assertThat(a.name()).isEqualTo("Müller GmbH");
+        assertThat(a.city()).isEqualTo("Köln");
+        assertThat(a.country()).isEqualTo("DE");
+        assertThat(a.phone()).isEqualTo("+492211234567");
+        assertThat(a.email()).isEqualTo("info@mueller.de");
+        assertThat(a.status()).isEqualTo("ACTIVE");
+        assertThat(a.customerSince()).isEqualTo(LocalDate.of(2019, 3, 15));
+    }
+
+    @Test
+    void countryResolvesAlpha3AndAliasesButNotInventedCodes() {
+        assertThat(mapper.map(row("CNAME", "X", "CCTRY", "DEU", "CSTAT", "A")).text("country")).isEqualTo("DE");
+        assertThat(mapper.map(row("CNAME", "X", "CCTRY", "uk", "CSTAT", "A")).text("country")).isEqualTo("GB");
+        MappedRecord bad = mapper.map(row("CNAME", "X", "CCTRY", "XQ", "CSTAT", "A"));
+        assertThat(bad.violations()).extracting(Violation::code, Violation::field)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(ReasonCode.UNKNOWN_CODE, "country"));
+    }
+
+    @Test
+    void everyViolationIsReportedNotOnlyTheFirst() {
+        MappedRecord r = mapper.map(row("CNAME", "   ", "CCTRY", "DE", "CPHON", "12", "CEMAL", "info@@acme",
+                "CSTAT", "Z", "CRDAT", "20191345"));
+
+        assertThat(r.valid()).isFalse();
+        assertThat(r.violations()).extracting(Violation::field)
+                .containsExactly("name", "phone", "email", "status", "customerSince");
+        assertThat(r.violations()).extracting(Violation::code).containsExactly(ReasonCode.REQUIRED,
+                ReasonCode.INVALID_FORMAT, ReasonCode.INVALID_FORMAT, ReasonCode.UNKNOWN_CODE, ReasonCode.INVALID_FORMAT);
+        assertThat(r.violations().get(2).message()).contains("info@@acme");
+    }
+
+    @Test
+    void valueLongerThanTargetFieldIsRejectedNotTruncated() {
+        MappedRecord r = mapper.map(row("CNAME", "A".repeat(41), "CCTRY", "DE", "CSTAT", "A"));
+        assertThat(r.violations()).extracting(Violation::code).containsExactly(ReasonCode.TOO_LONG);
+        assertThat(r.values()).doesNotContainKey("name");
+    }
+
+    @Test
+    void mappingNamingAnUnknownCodeTableFailsAtConstruction() {
+        Map<String, FieldRule> f = Map.of("status", new FieldRule("CSTAT", null, null, "no-such-table", false, 0));
+        assertThatThrownBy(() -> new RecordMapper(new EntityMapping("erp", "account", "CUSTNO", null, f), CODES))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no-such-table");
+    }
+
+    @Test
+    void dateFieldWithoutFormatIsAConfigurationError() {
+        assertThatThrownBy(() -> new FieldRule("CRDAT", FieldType.DATE, null, null, false, 0))
+                .hasMessageContaining("CRDAT");
+    }
+}

@@ -1,0 +1,43 @@
+package io.crmhub.transformers.normalize;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class NormalizeTest {
+
+    @Test
+    void textFoldsPaddingNoBreakSpacesAndControlCharacters() {
+        assertThat(Text.clean("  Acme\u00A0 Products,\tInc.\u0007  ")).isEqualTo("Acme Products, Inc.");
+        assertThat(Text.clean("     ")).isNull();
+        assertThat(Text.clean(null)).isNull();
+    }
+
+    @Test
+    void emailsAreLowerCasedAndMalformedOnesRefused() {
+        assertThat(Emails.canonical(" John.Doe@Example.COM ")).contains("john.doe@example.com");
+        assertThat(Emails.canonical("john@example")).isEmpty();
+        assertThat(Emails.canonical("john..doe@example.com")).isEmpty();
+        assertThat(Emails.canonical("john doe@example.com")).isEmpty();
+        assertThat(Emails.canonical("@example.com")).isEmpty();
+    }
+
+    @Test
+    void phonesBecomeE164UsingTheRecordsCountry() {
+        assertThat(Phones.toE164("(415) 555-2671", "US")).contains("+14155552671");
+        assertThat(Phones.toE164("0049 221 1234567", null)).contains("+492211234567");
+        assertThat(Phones.toE164("n/a", "DE")).isEmpty();
+        assertThat(Phones.toE164("123", "DE")).isEmpty();
+    }
+
+    @Test
+    void countriesResolveAlpha2Alpha3AndOperatorAliases() {
+        assertThat(Countries.resolve("de", Map.of())).contains("DE");
+        assertThat(Countries.resolve("FRA", Map.of())).contains("FR");
+        assertThat(Countries.resolve("GER", Map.of("GER", "DE"))).contains("DE");
+        assertThat(Countries.resolve("Germany", Map.of())).isEmpty();
+        assertThat(Countries.ISO_ALPHA2).hasSizeGreaterThan(240).contains("LV", "DE", "US");
+    }
+}
