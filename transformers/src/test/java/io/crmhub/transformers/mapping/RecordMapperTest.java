@@ -20,7 +20,7 @@ class RecordMapperTest {
             "country", Map.of("GER", "DE", "D", "DE", "UK", "GB"),
             "erp-account-status", Map.of("A", "ACTIVE", "I", "INACTIVE")));
 
-    private static final EntityMapping ACCOUNTS = new EntityMapping("erp", "account", "CUSTNO", "LCHG", fields());
+    private static final EntityMapping ACCOUNTS = new EntityMapping("erp", "account", "CUSTMST", "CUSTNO", "LCHG", fields());
 
     private static Map<String, FieldRule> fields() {
         Map<String, FieldRule> f = new LinkedHashMap<>();
@@ -93,9 +93,15 @@ class RecordMapperTest {
     @Test
     void mappingNamingAnUnknownCodeTableFailsAtConstruction() {
         Map<String, FieldRule> f = Map.of("status", new FieldRule("CSTAT", null, null, "no-such-table", false, 0));
-        assertThatThrownBy(() -> new RecordMapper(new EntityMapping("erp", "account", "CUSTNO", null, f), CODES))
+        assertThatThrownBy(() -> new RecordMapper(new EntityMapping("erp", "account", "CUSTMST", "CUSTNO", null, f), CODES))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no-such-table");
+    }
+
+    @Test
+    void tableOrColumnNamesThatAreNotPlainIdentifiersAreRefused() {
+        assertThatThrownBy(() -> new EntityMapping("erp", "account", "CUSTMST; drop table x", "CUSTNO", "LCHG", fields()))
+                .hasMessageContaining("not a plain SQL identifier");
     }
 
     @Test

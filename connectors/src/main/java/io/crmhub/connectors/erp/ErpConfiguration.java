@@ -1,0 +1,24 @@
+package io.crmhub.connectors.erp;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.config.HubProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The legacy ERP's connection pool: any JDBC database (MariaDB in CI, H2 in the demo). */
+@Configuration(proxyBeanMethods = false)
+public class ErpConfiguration {
+
+    @Bean(name = "erpDataSource", destroyMethod = "close")
+    public HikariDataSource erpDataSource(HubProperties props) {
+        HikariDataSource ds = new HikariDataSource();
+        ds.setPoolName("erp");
+        ds.setJdbcUrl(props.erp().url());
+        ds.setUsername(props.erp().username());
+        ds.setPassword(props.erp().password());
+        ds.setMaximumPoolSize(props.erp().poolSize());
+        // A legacy database is polled, never waited on forever.
+        ds.setConnectionTimeout(10_000);
+        return ds;
+    }
+}

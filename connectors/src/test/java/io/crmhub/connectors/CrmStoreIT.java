@@ -1,0 +1,181 @@
+package io.crmhub.connectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.config.MappingConfiguration;
+import io.crmhub.connectors.crm.AccountWriter;
+import io.crmhub.connectors.crm.AccountWriter.Outcome;
+import io.crmhub.connectors.crm.CrmReadModel;
+import io.crmhub.connectors.crm.CrmStoreConfiguration;
+import io.crmhub.connectors.erp.ErpChangeReader;
+import io.crmhub.connectors.store.ProcessedMessages;
+import io.crmhub.connectors.store.QuarantineStore;
+import io.crmhub.connectors.store.Watermarks;
+import io.crmhub.embedded.TestServices;
+import io.crmhub.transformers.mapping.MappedRecord;
+import io.crmhub.transformers.mapping.RecordMapper;
+import io.crmhub.transformers.model.SourceRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CrmStoreIT {
+
+    private static HikariDataSource crm;
+    private static HikariDataSource erp;
+    private static NamedParameterJdbcTemplate jdbc;
+    private static AccountWriter writer;
+    private static RecordMapper mapper;
+    private static Watermarks watermarks;
+    private static QuarantineStore quarantine;
+    private static CrmReadModel read;
+
+    @BeforeAll
+    static void setUp() {
+        crm = TestServices.newCrmDataSource();
+        CrmStoreConfiguration.migrate(crm);
+        erp = TestServices.newErpDataSource(true);
+        jdbc = new NamedParameterJdbcTemplate(crm);
+        ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+        writer = new AccountWriter(jdbc, new TransactionTemplate(new DataSourceTransactionManager(crm)),
+                new ProcessedMessages(jdbc), json);
+        mapper = new RecordMapper(MappingConfiguration.loadMapping("../config", "erp-account"),
+                MappingConfiguration.loadCodeTables("../config"));
+        watermarks = new Watermarks(jdbc);
+        quarantine = new QuarantineStore(jdbc, json);
+        read = new CrmReadModel(jdbc);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        crm.close();
+        erp.close();
+    }
+
+    private static SourceRecord erpRow(String custno, String name, Instant changedAt) {
+        Map<String, String> cols = new LinkedHashMap<>();
+        cols.put("CUSTNO", custno);
+        cols.put("CNAME", name);
+        cols.put("CCTRY", "D");
+        cols.put("CSTAT", "A");
+        return new SourceRecord("erp", "account", custno, changedAt, cols);
+    }
+
+    @Test
+    void redeliveredChangeIsAppliedOnceAndAnOlderOneNeverOverwritesANewer() {
+        Instant t1 = Instant.parse("2024-03-01T10:00:00Z");
+        Instant t2 = t1.plusSeconds(1);
+        var first = writer.apply(mapper.map(erpRow("C-1", "Müller GmbH", t1)));
+        assertThat(first.outcome()).isEqualTo(Outcome.CREATED);
+        assertThat(writer.apply(mapper.map(erpRow("C-1", "Müller GmbH", t1))).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(writer.apply(mapper.map(erpRow("C-1", "Müller GmbH & Co. KG", t2))).outcome()).isEqualTo(Outcome.UPDATED);
+        assertThat(writer.apply(mapper.map(erpRow("C-1", "Mueller (old)", t1.minusSeconds(5)))).outcome()).isEqualTo(Outcome.STALE);
+
+        var account = read.account(first.accountId()).orElseThrow();
+        assertThat(account.name()).isEqualTo("Müller GmbH & Co. KG");
+        assertThat(account.country()).isEqualTo("DE");
+        assertThat(account.externalIds()).extracting(CrmReadModel.ExternalId::system, CrmReadModel.ExternalId::externalId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("ERP", "C-1"));
+        assertThat(count("select count(*) from xref where external_id = 'C-1'")).isEqualTo(1);
+        assertThat(count("select count(*) from outbox_event where aggregate_id = '" + first.accountId() + "'"))
+                .as("one event per applied change").isEqualTo(2);
+    }
+
+    @Test
+    void databaseRefusesValuesOutsideThePicklists() {
+        assertThatThrownBy(() -> jdbc.getJdbcTemplate().update("insert into account (name, country) values ('X', 'XX')"))
+                .isInstanceOf(DataIntegrityViolationException.class);
+        assertThatThrownBy(() -> jdbc.getJdbcTemplate().update("insert into account (name, status) values ('X', 'GONE')"))
+                .isInstanceOf(DataIntegrityViolationException.class);
+        assertThatThrownBy(() -> jdbc.getJdbcTemplate().update("insert into account (name, phone) values ('X', '0221 123')"))
+                .isInstanceOf(DataIntegrityViolationException.class);
+        assertThat(count("select count(*) from country")).isGreaterThanOrEqualTo(249);
+    }
+
+    @Test
+    void invalidRecordIsQuarantinedWithEveryReasonAndItsOriginalPayload() {
+        Map<String, String> cols = new LinkedHashMap<>();
+        cols.put("CUSTNO", "C-9");
+        cols.put("CNAME", "   ");
+        cols.put("CCTRY", "XX");
+        cols.put("CSTAT", "A");
+        cols.put("CEMAL", "info@@x.de");
+        MappedRecord bad = mapper.map(new SourceRecord("erp", "account", "C-9", Instant.now(), cols));
+        assertThatThrownBy(() -> writer.apply(bad)).isInstanceOf(IllegalArgumentException.class);
+
+        long id = quarantine.reject(bad);
+        var entry = quarantine.list("OPEN", "erp", 100, 0).stream().filter(e -> e.id() == id).findFirst().orElseThrow();
+        assertThat(entry.sourceId()).isEqualTo("C-9");
+        assertThat(entry.reasons()).extracting(r -> r.get("code") + ":" + r.get("field"))
+                .containsExactly("REQUIRED:name", "UNKNOWN_CODE:country", "INVALID_FORMAT:email");
+        assertThat(entry.payload()).contains("info@@x.de").contains("\"CUSTNO\":\"C-9\"");
+    }
+
+    @Test
+    void changeReaderPagesThroughTiesWithoutLosingOrRepeatingRowsAndWatermarkNeverMovesBack() {
+        try (HikariDataSource erpDb = TestServices.newErpDataSource(false)) {
+            var insert = new NamedParameterJdbcTemplate(erpDb);
+            for (int i = 0; i < 7; i++) {
+                insert.getJdbcTemplate().update("INSERT INTO CUSTMST (CUSTNO, CNAME, CSTAT, LCHG, LUSR) VALUES (?, ?, 'A', ?, 'T')",
+                        String.format("%010d", i), "Tie " + i, java.sql.Timestamp.valueOf(LocalDateTime.of(2024, 1, 1, 12, 0)));
+            }
+            ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, watermarks, 3);
+            Set<String> seen = new HashSet<>();
+            List<Integer> pageSizes = new ArrayList<>();
+            for (int page = 0; page < 5; page++) {
+                var batch = reader.readNextBatch();
+                pageSizes.add(batch.records().size());
+                batch.records().forEach(r -> assertThat(seen.add(r.externalId())).as("read twice: " + r.externalId()).isTrue());
+                reader.commit(batch);
+            }
+            assertThat(seen).hasSize(7);
+            assertThat(pageSizes).containsExactly(3, 3, 1, 0, 0);
+
+            var at = watermarks.get(reader.watermarkName());
+            watermarks.advance(reader.watermarkName(), new Watermarks.Position(at.changedAt().minusDays(1), "0"));
+            assertThat(watermarks.get(reader.watermarkName())).isEqualTo(at);
+        }
+    }
+
+    @Test
+    void demoErpAccountsMapWithTheShippedConfiguration() {
+        ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erp, new Watermarks(jdbc) {
+            @Override
+            public Position get(String source) {
+                return Position.START;
+            }
+        }, 1000);
+        List<MappedRecord> mapped = reader.readNextBatch().records().stream().map(mapper::map).toList();
+        assertThat(mapped).hasSize(23);
+        Map<String, MappedRecord> byId = new LinkedHashMap<>();
+        mapped.forEach(m -> byId.put(m.source().externalId(), m));
+        assertThat(byId.get("0000010010").text("city")).isEqualTo("Köln");
+        assertThat(byId.get("0000010010").text("phone")).isEqualTo("+492219876543");
+        assertThat(byId.get("0000010072").violations()).hasSize(4);
+        assertThat(mapped.stream().filter(m -> !m.valid()).map(m -> m.source().externalId()))
+                .as("blank name, unknown country, four faults, e-mail 'sales at ...'")
+                .containsExactlyInAnyOrder("0000010021", "0000010070", "0000010071", "0000010072");
+    }
+
+    private static long count(String sql) {
+        Long n = jdbc.getJdbcTemplate().queryForObject(sql, Long.class);
+        return n == null ? 0 : n;
+    }
+}
