@@ -181,9 +181,11 @@ create table watermark (
     updated_at      timestamptz not null default now()
 );
 
--- Rejected records, with every reason and the payload exactly as it arrived.
+-- Rejected records, with every reason and the payload exactly as it arrived. A redelivered
+-- message (same message_key) is quarantined once.
 create table quarantine (
     id          bigserial primary key,
+    message_key text unique,
     source      text not null,
     entity_type text not null,
     source_id   text,

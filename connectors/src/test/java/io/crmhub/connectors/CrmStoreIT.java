@@ -121,6 +121,7 @@ class CrmStoreIT {
         assertThatThrownBy(() -> writer.apply(bad)).isInstanceOf(IllegalArgumentException.class);
 
         long id = quarantine.reject(bad);
+        assertThat(quarantine.reject(bad)).as("a redelivery is quarantined once").isEqualTo(id);
         var entry = quarantine.list("OPEN", "erp", 100, 0).stream().filter(e -> e.id() == id).findFirst().orElseThrow();
         assertThat(entry.sourceId()).isEqualTo("C-9");
         assertThat(entry.reasons()).extracting(r -> r.get("code") + ":" + r.get("field"))

@@ -25,7 +25,15 @@ public record HubProperties(
         @Valid @NotNull Mail mail,
         @Valid @NotNull Topics topics,
         @Valid @NotNull Security security,
+        @Valid @NotNull Retry retry,
         @NotBlank String configDir) {
+
+    /** Redelivery of failed messages before they go to the dead-letter topic. */
+    public record Retry(
+            @DefaultValue("5") @Min(0) int maxRedeliveries,
+            @DefaultValue("200ms") @NotNull Duration initialDelay,
+            @DefaultValue("10s") @NotNull Duration maxDelay) {
+    }
 
     /** The CRM store (PostgreSQL). */
     public record Crm(

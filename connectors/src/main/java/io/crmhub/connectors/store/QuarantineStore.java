@@ -2,6 +2,7 @@ package io.crmhub.connectors.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.AccountWriter;
 import io.crmhub.transformers.mapping.MappedRecord;
 import io.crmhub.transformers.validation.Violation;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -29,17 +30,27 @@ public class QuarantineStore {
         this.json = json;
     }
 
-    /** Quarantines a record that failed mapping or validation; returns its quarantine id. */
+    /**
+     * Quarantines a record that failed mapping or validation, once per source version: a redelivery
+     * of the same change finds it already there. Returns the quarantine id.
+     */
     public long reject(MappedRecord rejected) {
         try {
-            return add(rejected.source().system(), rejected.source().entity(), rejected.source().externalId(),
+            return add(AccountWriter.messageKey(rejected.source()), rejected.source().system(),
+                    rejected.source().entity(), rejected.source().externalId(),
                     rejected.violations(), json.writeValueAsString(rejected.source()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize quarantined record", e);
         }
     }
 
-    public long add(String source, String entityType, String sourceId, List<Violation> reasons, String payload) {
+    /**
+     * Quarantines a payload with its reasons.
+     *
+     * @param messageKey identifies the delivery; a second call with the same key adds nothing. May be null.
+     */
+    public long add(String messageKey, String source, String entityType, String sourceId, List<Violation> reasons,
+                    String payload) {
         if (reasons.isEmpty()) {
             throw new IllegalArgumentException("a quarantined record needs at least one reason");
         }
@@ -47,13 +58,17 @@ public class QuarantineStore {
                 .map(v -> Map.of("code", v.code().name(), "field", v.field(), "message", v.message()))
                 .toList();
         try {
-            Long id = jdbc.queryForObject("""
-                    insert into quarantine (source, entity_type, source_id, reasons, payload)
-                    values (:source, :entity, :sourceId, cast(:reasons as jsonb), :payload) returning id""",
-                    new MapSqlParameterSource().addValue("source", source).addValue("entity", entityType.toUpperCase())
-                            .addValue("sourceId", sourceId).addValue("reasons", json.writeValueAsString(r))
-                            .addValue("payload", payload), Long.class);
-            return id == null ? -1 : id;
+            MapSqlParameterSource p = new MapSqlParameterSource().addValue("key", messageKey).addValue("source", source)
+                    .addValue("entity", entityType.toUpperCase(java.util.Locale.ROOT)).addValue("sourceId", sourceId)
+                    .addValue("reasons", json.writeValueAsString(r)).addValue("payload", payload);
+            List<Long> inserted = jdbc.queryForList("""
+                    insert into quarantine (message_key, source, entity_type, source_id, reasons, payload)
+                    values (:key, :source, :entity, :sourceId, cast(:reasons as jsonb), :payload)
+                    on conflict (message_key) do nothing returning id""", p, Long.class);
+            if (!inserted.isEmpty()) {
+                return inserted.get(0);
+            }
+            return jdbc.queryForObject("select id from quarantine where message_key = :key", p, Long.class);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize reasons", e);
         }

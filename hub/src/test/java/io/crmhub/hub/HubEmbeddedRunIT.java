@@ -1,0 +1,227 @@
+package io.crmhub.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.embedded.TestServices;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The hub as a newcomer runs it: embedded profile, in-process services (or, with the real-services
+ * profile, the machine's PostgreSQL and MariaDB, which must switch the embedded ones off), real
+ * HTTP against the management surfaces.
+ */
+@AutoConfigureObservability
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "hub.embedded.data-dir=",
+        "hub.erp.poll-interval=300ms",
+        "hub.retry.initial-delay=10ms"})
+class HubEmbeddedRunIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CONTEXT_MBEAN = "org.apache.camel:context=crm-hub,type=context,name=%22crm-hub%22";
+    private static final String POLLER_MBEAN = "org.apache.camel:context=crm-hub,type=routes,name=%22account-erp-to-kafka%22";
+
+    @DynamicPropertySource
+    static void realServices(DynamicPropertyRegistry registry) {
+        if (TestServices.real()) {
+            String crm = TestServices.newCrmDatabaseUrl();
+            registry.add("hub.crm.url", () -> crm);
+            registry.add("hub.crm.username", TestServices::crmUser);
+            var erp = TestServices.newErpDataSource(true);
+            registry.add("hub.erp.url", erp::getJdbcUrl);
+            registry.add("hub.erp.username", TestServices::erpUser);
+        }
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    Environment env;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void embeddedPartsStartOnlyForEndpointsNotConfigured() {
+        Set<String> started = Set.of(env.getProperty("hub.embedded.started", "").split(","));
+        if (TestServices.real()) {
+            assertThat(started).containsExactlyInAnyOrder("kafka", "mail");
+        } else {
+            assertThat(started).containsExactlyInAnyOrder("postgres", "kafka", "mail", "erp");
+        }
+    }
+
+    @Test
+    void demoErpAccountsReachTheCrmThroughKafkaAndDirtyOnesAreQuarantined() throws Exception {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(getJson("viewer", "/api/accounts?limit=500")).hasSize(19));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(getJson("viewer", "/api/quarantine")).hasSize(4));
+
+        JsonNode mueller = getJson("viewer", "/api/accounts?name=" + enc("Müller"));
+        assertThat(mueller).hasSize(1);
+        JsonNode account = getJson("viewer", "/api/accounts/" + mueller.get(0).get("id").asText());
+        assertThat(account.get("city").asText()).isEqualTo("Köln");
+        assertThat(account.get("country").asText()).isEqualTo("DE");
+        assertThat(account.get("externalIds").get(0).get("system").asText()).isEqualTo("ERP");
+        assertThat(account.get("externalIds").get(0).get("externalId").asText()).isEqualTo("0000010010");
+
+        List<String> reasons = new ArrayList<>();
+        getJson("viewer", "/api/quarantine").forEach(q -> q.get("reasons").forEach(r -> reasons.add(q.get("sourceId").asText() + "/" + r.get("code").asText())));
+        assertThat(reasons).contains("0000010070/REQUIRED", "0000010071/UNKNOWN_CODE", "0000010021/INVALID_FORMAT");
+        assertThat(getJson("viewer", "/api/quarantine").get(0).get("payload").asText()).contains("CUSTNO");
+    }
+
+    @Test
+    void everyManagementSurfaceNeedsALoginButBareHealthDoesNot() throws Exception {
+        for (String path : List.of("/api/accounts", "/api/quarantine", "/api/openapi", "/actuator/prometheus",
+                "/actuator/jolokia/version", "/actuator/hawtio/", "/actuator/jolokia/read/java.lang:type=Memory")) {
+            assertThat(send(null, HttpRequest.newBuilder(uri(path)).GET()).statusCode()).as(path).isEqualTo(401);
+        }
+        HttpResponse<String> health = send(null, HttpRequest.newBuilder(uri("/actuator/health")).GET());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(health.body()).has("components")).as("no details without login").isFalse();
+        assertThat(send("viewer", "wrong-password", HttpRequest.newBuilder(uri("/api/accounts")).GET()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void healthHasOneComponentPerConnectorAllUp() throws Exception {
+        JsonNode components = getJson("viewer", "/actuator/health").get("components");
+        for (String c : List.of("crmStore", "erp", "kafka", "mail")) {
+            assertThat(components.get(c).get("status").asText()).as(c).isEqualTo("UP");
+        }
+    }
+
+    @Test
+    void prometheusExposesCamelRouteMetrics() throws Exception {
+        HttpResponse<String> r = send("viewer", HttpRequest.newBuilder(uri("/actuator/prometheus")).GET());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("routeId=\"account-kafka-to-crm\"").contains("hikaricp_connections");
+    }
+
+    @Test
+    void viewerSeesRouteDiagramsButOnlyAdminMayStopARoute() throws Exception {
+        JsonNode dump = getJson("viewer", "/actuator/jolokia/exec/" + CONTEXT_MBEAN + "/dumpRoutesAsXml()");
+        assertThat(dump.get("value").asText()).contains("id=\"account-erp-to-kafka\"").contains("id=\"account-kafka-to-crm\"");
+
+        assertThat(send("viewer", HttpRequest.newBuilder(uri("/actuator/jolokia/exec/" + POLLER_MBEAN + "/stop()")).GET())
+                .statusCode()).isEqualTo(403);
+        String stop = "{\"type\":\"exec\",\"mbean\":\"" + POLLER_MBEAN.replace("%22", "\\\"") + "\",\"operation\":\"stop()\"}";
+        String bulk = "[{\"type\":\"read\",\"mbean\":\"java.lang:type=Memory\"}," + stop + "]";
+        assertThat(postWithCsrf("viewer", "/actuator/jolokia", bulk).statusCode()).as("bulk hiding an exec").isEqualTo(403);
+        assertThat(routeState("viewer")).isEqualTo("Started");
+
+        assertThat(postWithCsrf("admin", "/actuator/jolokia", stop).statusCode()).isEqualTo(200);
+        assertThat(routeState("admin")).isEqualTo("Stopped");
+        getJson("admin", "/actuator/jolokia/exec/" + POLLER_MBEAN + "/start()");
+        assertThat(routeState("viewer")).isEqualTo("Started");
+    }
+
+    @Test
+    void hawtioLoginGoesThroughSpringSecurityAndKnowsTheUser() throws Exception {
+        HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        HttpResponse<String> page = browser.send(HttpRequest.newBuilder(uri("/actuator/hawtio/"))
+                .header("Accept", "text/html").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(302);
+        assertThat(page.headers().firstValue("Location").orElse("")).endsWith("/login");
+
+        String form = browser.send(HttpRequest.newBuilder(uri("/login")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher csrf = Pattern.compile("name=\"_csrf\" type=\"hidden\" value=\"([^\"]+)\"").matcher(form);
+        assertThat(csrf.find()).isTrue();
+        HttpResponse<String> login = browser.send(HttpRequest.newBuilder(uri("/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("username=viewer&password=viewer&_csrf=" + enc(csrf.group(1))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(login.headers().firstValue("Location").orElse("")).contains("/actuator/hawtio/");
+
+        assertThat(browser.send(HttpRequest.newBuilder(uri("/actuator/hawtio/")).header("Accept", "text/html").GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        HttpResponse<String> user = browser.send(HttpRequest.newBuilder(uri("/actuator/hawtio/user")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(user.body().strip()).as(user.statusCode() + " " + user.headers().map()).isEqualTo("\"viewer\"");
+    }
+
+    @Test
+    void adminApiIsDocumentedAndAnswersClearly() throws Exception {
+        JsonNode paths = getJson("viewer", "/api/openapi").get("paths");
+        assertThat(paths.has("/api/accounts/{id}")).isTrue();
+        assertThat(paths.has("/api/quarantine")).isTrue();
+        assertThat(paths.has("/api/orders/{id}")).isTrue();
+        assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/accounts/00000000-0000-0000-0000-000000000000")).GET())
+                .statusCode()).isEqualTo(404);
+        assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/quarantine?status=BOGUS")).GET()).statusCode()).isEqualTo(400);
+        assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/contacts")).GET()).statusCode()).isEqualTo(200);
+        assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/orders")).GET()).statusCode()).isEqualTo(200);
+    }
+
+    private String routeState(String user) throws Exception {
+        return getJson(user, "/actuator/jolokia/exec/" + POLLER_MBEAN + "/getState()").get("value").asText();
+    }
+
+    private HttpResponse<String> postWithCsrf(String user, String path, String body) throws Exception {
+        HttpClient client = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        HttpResponse<String> first = client.send(authed(user, user, HttpRequest.newBuilder(uri("/actuator/jolokia/version")).GET()),
+                HttpResponse.BodyHandlers.ofString());
+        String token = first.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("XSRF-TOKEN="))
+                .map(c -> c.substring("XSRF-TOKEN=".length(), c.indexOf(';'))).findFirst().orElseThrow();
+        return client.send(authed(user, user, HttpRequest.newBuilder(uri(path)).header("X-XSRF-TOKEN", token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode getJson(String user, String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = send(user, HttpRequest.newBuilder(uri(path)).GET());
+        assertThat(r.statusCode()).as(path + " " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private HttpResponse<String> send(String user, HttpRequest.Builder request) throws IOException, InterruptedException {
+        return send(user, user, request);
+    }
+
+    private HttpResponse<String> send(String user, String password, HttpRequest.Builder request) throws IOException, InterruptedException {
+        return http.send(authed(user, password, request), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest authed(String user, String password, HttpRequest.Builder request) {
+        if (user != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        }
+        return request.build();
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,28 @@
+package io.crmhub.routes;
+
+import org.apache.camel.builder.RouteBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * Applies ERP account changes from Kafka to the CRM store: mapped and validated by the configured
+ * mapping, quarantined with every reason when invalid, otherwise written once through the
+ * idempotent account writer.
+ */
+@Component
+public class AccountKafkaToCrmRoute extends RouteBuilder {
+
+    @Override
+    public void configure() {
+        from("kafka:{{hub.topics.erp-account-changed}}")
+                .routeId("account-kafka-to-crm")
+                .routeConfigurationId("kafka-consumer")
+                .unmarshal("sourceRecordJson")
+                .bean("erpAccountMapper", "map")
+                .choice()
+                    .when(simple("${body.valid}"))
+                        .bean("accountWriter", "apply")
+                    .otherwise()
+                        .bean("quarantineStore", "reject")
+                .end();
+    }
+}

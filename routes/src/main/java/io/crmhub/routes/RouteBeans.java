@@ -1,0 +1,20 @@
+package io.crmhub.routes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.transformers.model.SourceRecord;
+import org.apache.camel.component.jackson.JacksonDataFormat;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Data formats the routes refer to by name. */
+@Configuration(proxyBeanMethods = false)
+public class RouteBeans {
+
+    /** A source record as it travels on Kafka: JSON with ISO-8601 instants. */
+    @Bean
+    public JacksonDataFormat sourceRecordJson(ObjectMapper objectMapper) {
+        JacksonDataFormat format = new JacksonDataFormat(objectMapper.copy(), SourceRecord.class);
+        format.setAutoDiscoverObjectMapper(false);
+        return format;
+    }
+}
