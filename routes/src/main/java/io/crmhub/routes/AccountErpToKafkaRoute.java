@@ -20,16 +20,16 @@ public class AccountErpToKafkaRoute extends RouteBuilder {
         from("timer:erp-account-poll?delay=1000&period={{hub.erp.poll-interval}}&synchronous=true")
                 .routeId("account-erp-to-kafka")
                 .routeConfigurationId("poller")
-                .bean("erpAccountChanges", "readNextBatch")
-                .filter(simple("${body.empty} == false"))
+                .bean("erpAccountChanges", "readNextBatch").id("read-erp-account-changes")
+                .filter(simple("${body.empty} == false")).id("any-changes")
                     .setProperty(BATCH, body())
-                    .split(simple("${body.records}")).stopOnException()
+                    .split(simple("${body.records}")).stopOnException().id("each-change")
                         .setHeader(KafkaConstants.KEY, simple("${body.externalId}"))
                         .marshal("sourceRecordJson")
-                        .to("kafka:{{hub.topics.erp-account-changed}}")
+                        .to("kafka:{{hub.topics.erp-account-changed}}").id("publish-account-change")
                     .end()
                     .setBody(exchangeProperty(BATCH))
-                    .bean("erpAccountChanges", "commit")
+                    .bean("erpAccountChanges", "commit").id("commit-watermark")
                 .end();
     }
 }

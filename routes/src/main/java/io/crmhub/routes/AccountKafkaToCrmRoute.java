@@ -16,13 +16,13 @@ public class AccountKafkaToCrmRoute extends RouteBuilder {
         from("kafka:{{hub.topics.erp-account-changed}}")
                 .routeId("account-kafka-to-crm")
                 .routeConfigurationId("kafka-consumer")
-                .unmarshal("sourceRecordJson")
-                .bean("erpAccountMapper", "map")
-                .choice()
+                .unmarshal("sourceRecordJson").id("read-change")
+                .bean("erpAccountMapper", "map").id("map-and-validate")
+                .choice().id("valid?")
                     .when(simple("${body.valid}"))
-                        .bean("accountWriter", "apply")
+                        .bean("accountWriter", "apply").id("upsert-crm-account")
                     .otherwise()
-                        .bean("quarantineStore", "reject")
+                        .bean("quarantineStore", "reject").id("quarantine")
                 .end();
     }
 }

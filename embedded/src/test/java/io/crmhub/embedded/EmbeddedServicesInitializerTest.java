@@ -1,0 +1,50 @@
+package io.crmhub.embedded;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EmbeddedServicesInitializerTest {
+
+    private static GenericApplicationContext contextWith(Map<String, Object> props) {
+        GenericApplicationContext ctx = new GenericApplicationContext();
+        ctx.getEnvironment().getPropertySources().addFirst(new MapPropertySource("test", props));
+        return ctx;
+    }
+
+    @Test
+    void configuredEndpointsKeepTheirEmbeddedPartOff() {
+        Map<String, Object> props = new HashMap<>();
+        props.put("hub.embedded.enabled", "true");
+        props.put("hub.crm.url", "jdbc:postgresql://db.example:5432/crm");
+        props.put("hub.erp.url", "jdbc:mariadb://erp.example:3306/erp");
+        props.put("camel.component.kafka.brokers", "kafka.example:9092");
+        GenericApplicationContext ctx = contextWith(props);
+
+        new EmbeddedServicesInitializer().initialize(ctx);
+        ctx.refresh();
+        try {
+            var env = ctx.getEnvironment();
+            assertThat(env.getProperty(EmbeddedServicesInitializer.STARTED_PROPERTY)).isEqualTo("mail");
+            assertThat(env.getProperty("hub.crm.url")).isEqualTo("jdbc:postgresql://db.example:5432/crm");
+            assertThat(env.getProperty("camel.component.kafka.brokers")).isEqualTo("kafka.example:9092");
+            assertThat(env.getProperty("hub.mail.host")).isEqualTo("127.0.0.1");
+            assertThat(env.getProperty("hub.mail.password")).hasSizeGreaterThan(16);
+        } finally {
+            ctx.close();
+        }
+    }
+
+    @Test
+    void nothingStartsOutsideTheEmbeddedProfile() {
+        GenericApplicationContext ctx = contextWith(Map.of("hub.embedded.enabled", "false"));
+        new EmbeddedServicesInitializer().initialize(ctx);
+        assertThat(ctx.getEnvironment().getProperty(EmbeddedServicesInitializer.STARTED_PROPERTY)).isNull();
+        assertThat(ctx.getEnvironment().getProperty("hub.crm.url")).isNull();
+    }
+}
