@@ -111,6 +111,14 @@ class HubEmbeddedRunIT {
     }
 
     @Test
+    void nothingButHealthMetricsHawtioAndJolokiaIsExposedEvenToAdmin() throws Exception {
+        for (String path : List.of("/actuator/env", "/actuator/beans", "/actuator/configprops", "/actuator/heapdump",
+                "/actuator/loggers", "/actuator/threaddump", "/actuator/shutdown")) {
+            assertThat(send("admin", HttpRequest.newBuilder(uri(path)).GET()).statusCode()).as(path).isEqualTo(404);
+        }
+    }
+
+    @Test
     void healthHasOneComponentPerConnectorAllUp() throws Exception {
         JsonNode components = getJson("viewer", "/actuator/health").get("components");
         for (String c : List.of("crmStore", "erp", "kafka", "mail")) {

@@ -2,6 +2,7 @@ package io.crmhub.connectors.crm;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.HubProperties;
+import io.crmhub.connectors.config.Pools;
 import org.flywaydb.core.Flyway;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,12 +24,8 @@ public class CrmStoreConfiguration {
     @Bean(name = "crmDataSource", destroyMethod = "close")
     @Primary
     public HikariDataSource crmDataSource(HubProperties props) {
-        HikariDataSource ds = new HikariDataSource();
-        ds.setPoolName("crm");
-        ds.setJdbcUrl(props.crm().url());
-        ds.setUsername(props.crm().username());
-        ds.setPassword(props.crm().password());
-        ds.setMaximumPoolSize(props.crm().poolSize());
+        HubProperties.Crm crm = props.crm();
+        HikariDataSource ds = Pools.hikari("crm", crm.url(), crm.username(), crm.password(), crm.poolSize());
         migrate(ds);
         return ds;
     }

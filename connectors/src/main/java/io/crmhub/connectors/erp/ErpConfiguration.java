@@ -2,6 +2,7 @@ package io.crmhub.connectors.erp;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.HubProperties;
+import io.crmhub.connectors.config.Pools;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -11,12 +12,8 @@ public class ErpConfiguration {
 
     @Bean(name = "erpDataSource", destroyMethod = "close")
     public HikariDataSource erpDataSource(HubProperties props) {
-        HikariDataSource ds = new HikariDataSource();
-        ds.setPoolName("erp");
-        ds.setJdbcUrl(props.erp().url());
-        ds.setUsername(props.erp().username());
-        ds.setPassword(props.erp().password());
-        ds.setMaximumPoolSize(props.erp().poolSize());
+        HubProperties.Erp erp = props.erp();
+        HikariDataSource ds = Pools.hikari("erp", erp.url(), erp.username(), erp.password(), erp.poolSize());
         // A legacy database is polled, never waited on forever.
         ds.setConnectionTimeout(10_000);
         return ds;

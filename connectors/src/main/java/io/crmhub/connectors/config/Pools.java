@@ -1,0 +1,20 @@
+package io.crmhub.connectors.config;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+/** JDBC connection pools of the hub's databases, named so that metrics and logs tell them apart. */
+public final class Pools {
+
+    private Pools() {
+    }
+
+    public static HikariDataSource hikari(String name, String url, String username, String password, int size) {
+        HikariDataSource ds = new HikariDataSource();
+        ds.setPoolName(name);
+        ds.setJdbcUrl(url);
+        ds.setUsername(username);
+        ds.setPassword(password);
+        ds.setMaximumPoolSize(size);
+        return ds;
+    }
+}
