@@ -32,7 +32,9 @@ public final class EmbeddedCrmDatabase implements AutoCloseable {
     public static EmbeddedCrmDatabase start(Path dataDir, int port) throws Exception {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setServerConfig("max_connections", "200")
+                // A kept data folder gets durable commits; a throw-away test cluster gets speed.
                 .setServerConfig("fsync", dataDir == null ? "off" : "on")
+                .setServerConfig("synchronous_commit", dataDir == null ? "off" : "on")
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
         if (dataDir != null) {
             Files.createDirectories(dataDir);

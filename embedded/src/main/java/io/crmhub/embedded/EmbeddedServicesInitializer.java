@@ -3,9 +3,9 @@ package io.crmhub.embedded;
 import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
@@ -66,11 +66,14 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
             throw new IllegalStateException("Could not start the embedded services: " + e.getMessage(), e);
         }
         env.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE, props));
-        context.addApplicationListener(event -> {
-            if (event instanceof ContextClosedEvent closed && closed.getApplicationContext() == context) {
-                closeAll(started);
-            }
-        });
+        // The services must outlive every bean that uses them: Camel drains its routes and the pools
+        // close while Kafka and PostgreSQL are still up. Registered before any other disposable
+        // bean, this one is destroyed last, on a normal close and on a failed start alike.
+        if (context.getBeanFactory() instanceof DefaultSingletonBeanRegistry registry) {
+            registry.registerDisposableBean("embeddedServices", () -> closeAll(started));
+        } else {
+            throw new IllegalStateException("unsupported bean factory " + context.getBeanFactory().getClass());
+        }
     }
 
     private static void startCrm(ConfigurableEnvironment env, Path dataDir, Map<String, Object> props,

@@ -4,8 +4,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,6 +41,37 @@ class EmbeddedServicesInitializerTest {
             assertThat(env.getProperty("hub.mail.password")).hasSizeGreaterThan(16);
         } finally {
             ctx.close();
+        }
+    }
+
+    @Test
+    void servicesOutliveEveryBeanThatUsesThemAndStopWithTheContext() {
+        Map<String, Object> props = new HashMap<>();
+        props.put("hub.embedded.enabled", "true");
+        props.put("hub.crm.url", "jdbc:postgresql://db.example:5432/crm");
+        props.put("hub.erp.url", "jdbc:mariadb://erp.example:3306/erp");
+        props.put("camel.component.kafka.brokers", "kafka.example:9092");
+        GenericApplicationContext ctx = contextWith(props);
+        new EmbeddedServicesInitializer().initialize(ctx);
+        int smtp = ctx.getEnvironment().getProperty("hub.mail.smtp-port", Integer.class);
+        AtomicBoolean upWhileBeanClosed = new AtomicBoolean();
+        // Stands for Camel or a connection pool: it still talks to the service while it closes.
+        ctx.registerBean("user", AutoCloseable.class, () -> () -> upWhileBeanClosed.set(accepts(smtp)));
+        ctx.refresh();
+        ctx.getBean("user");
+
+        ctx.close();
+
+        assertThat(upWhileBeanClosed).isTrue();
+        assertThat(accepts(smtp)).as("stopped with the context").isFalse();
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
