@@ -9,6 +9,7 @@ import org.springframework.boot.test.autoconfigure.actuate.observability.AutoCon
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -65,6 +66,9 @@ class HubEmbeddedRunIT {
     @Autowired
     Environment env;
 
+    @Autowired
+    NamedParameterJdbcTemplate crmJdbc;
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
@@ -79,8 +83,9 @@ class HubEmbeddedRunIT {
 
     @Test
     void demoErpAccountsReachTheCrmThroughKafkaAndDirtyOnesAreQuarantined() throws Exception {
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                assertThat(getJson("viewer", "/api/accounts?limit=500")).hasSize(19));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(crmJdbc.getJdbcTemplate().queryForObject(
+                "select count(*) from account a join xref x on x.crm_id = a.id and x.entity_type = 'ACCOUNT' and x.system = 'ERP'",
+                Integer.class)).isEqualTo(19));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(getJson("viewer", "/api/quarantine")).hasSize(4));
 
@@ -186,6 +191,31 @@ class HubEmbeddedRunIT {
         assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/quarantine?status=BOGUS")).GET()).statusCode()).isEqualTo(400);
         assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/contacts")).GET()).statusCode()).isEqualTo(200);
         assertThat(send("viewer", HttpRequest.newBuilder(uri("/api/orders")).GET()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void contactsAndOrdersAreReadWithTheirLinesAndCrossReferences() throws Exception {
+        var jdbc = crmJdbc.getJdbcTemplate();
+        String account = jdbc.queryForObject("insert into account (name, country) values ('Hansen & Co. KG', 'DE') returning id::text", String.class);
+        String contact = jdbc.queryForObject("insert into contact (account_id, first_name, last_name, email, role) "
+                + "values (?::uuid, 'Käthe', 'Schröder', 'kaethe@hansen.de', 'BILLING') returning id::text", String.class, account);
+        String order = jdbc.queryForObject("insert into sales_order (account_id, contact_id, order_number, order_date, currency, total) "
+                + "values (?::uuid, ?::uuid, 'SO-1', date '2024-01-10', 'EUR', 349.90) returning id::text", String.class, account, contact);
+        jdbc.update("insert into order_line (order_id, line_number, sku, quantity, unit_price) values (?::uuid, 1, 'BRT-001', 1, 349.90)", order);
+        jdbc.update("insert into xref (entity_type, system, external_id, crm_id) values ('CONTACT', 'ERP', 'C000020004', ?::uuid), "
+                + "('ORDER', 'BILLING', 'in_1Q', ?::uuid)", contact, order);
+
+        JsonNode c = getJson("viewer", "/api/contacts/" + contact);
+        assertThat(c.get("lastName").asText()).isEqualTo("Schröder");
+        assertThat(c.get("role").asText()).isEqualTo("BILLING");
+        assertThat(c.get("externalIds").get(0).get("externalId").asText()).isEqualTo("C000020004");
+        assertThat(getJson("viewer", "/api/contacts?accountId=" + account)).hasSize(1);
+
+        JsonNode o = getJson("viewer", "/api/orders/" + order);
+        assertThat(o.get("status").asText()).isEqualTo("NEW");
+        assertThat(o.get("lines").get(0).get("sku").asText()).isEqualTo("BRT-001");
+        assertThat(o.get("externalIds").get(0).get("system").asText()).isEqualTo("BILLING");
+        assertThat(getJson("viewer", "/api/orders?accountId=" + account)).hasSize(1);
     }
 
     private String routeState(String user) throws Exception {
