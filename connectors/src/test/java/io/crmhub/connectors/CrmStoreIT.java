@@ -9,6 +9,7 @@ import io.crmhub.connectors.crm.AccountWriter.Outcome;
 import io.crmhub.connectors.crm.CrmReadModel;
 import io.crmhub.connectors.crm.CrmStoreConfiguration;
 import io.crmhub.connectors.erp.ErpChangeReader;
+import io.crmhub.connectors.store.PollerLeases;
 import io.crmhub.connectors.store.ProcessedMessages;
 import io.crmhub.connectors.store.QuarantineStore;
 import io.crmhub.connectors.store.Watermarks;
@@ -24,6 +25,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -35,6 +37,7 @@ import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class CrmStoreIT {
 
@@ -46,6 +49,8 @@ class CrmStoreIT {
     private static Watermarks watermarks;
     private static QuarantineStore quarantine;
     private static CrmReadModel read;
+    /** This test JVM acting as one hub instance. */
+    private static PollerLeases leases;
 
     @BeforeAll
     static void setUp() {
@@ -61,6 +66,7 @@ class CrmStoreIT {
         watermarks = new Watermarks(jdbc);
         quarantine = new QuarantineStore(jdbc, json);
         read = new CrmReadModel(jdbc);
+        leases = new PollerLeases(jdbc);
     }
 
     @AfterAll
@@ -96,6 +102,18 @@ class CrmStoreIT {
         assertThat(count("select count(*) from xref where external_id = 'C-1'")).isEqualTo(1);
         assertThat(count("select count(*) from outbox_event where aggregate_id = '" + first.accountId() + "'"))
                 .as("one event per applied change").isEqualTo(2);
+    }
+
+    @Test
+    void onlyOneInstanceHoldsASourcesPollerLeaseUntilItLapsesOrIsReleased() {
+        PollerLeases a = new PollerLeases(jdbc);
+        PollerLeases b = new PollerLeases(jdbc);
+        assertThat(a.acquire("lease-test", Duration.ofSeconds(30))).isTrue();
+        assertThat(b.acquire("lease-test", Duration.ofSeconds(30))).as("held by a").isFalse();
+        assertThat(a.acquire("lease-test", Duration.ofSeconds(30))).as("a renews").isTrue();
+        a.release("lease-test");
+        assertThat(b.acquire("lease-test", Duration.ofMillis(1))).as("released").isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.acquire("lease-test", Duration.ofSeconds(30)));
     }
 
     @Test
@@ -137,7 +155,7 @@ class CrmStoreIT {
                 insert.getJdbcTemplate().update("INSERT INTO CUSTMST (CUSTNO, CNAME, CSTAT, LCHG, LUSR) VALUES (?, ?, 'A', ?, 'T')",
                         String.format("%010d", i), "Tie " + i, java.sql.Timestamp.valueOf(LocalDateTime.of(2024, 1, 1, 12, 0)));
             }
-            ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, watermarks, 3);
+            ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, watermarks, 3, leases, Duration.ofSeconds(30));
             Set<String> seen = new HashSet<>();
             List<Integer> pageSizes = new ArrayList<>();
             for (int page = 0; page < 5; page++) {
@@ -162,7 +180,7 @@ class CrmStoreIT {
             public Position get(String source) {
                 return Position.START;
             }
-        }, 1000);
+        }, 1000, leases, Duration.ofSeconds(30));
         List<MappedRecord> mapped = reader.readNextBatch().records().stream().map(mapper::map).toList();
         assertThat(mapped).hasSize(23);
         Map<String, MappedRecord> byId = new LinkedHashMap<>();

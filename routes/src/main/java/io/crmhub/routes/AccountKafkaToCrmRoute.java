@@ -13,7 +13,7 @@ public class AccountKafkaToCrmRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.erp-account-changed}}")
+        from("kafka:{{hub.topics.erp-account-changed}}?consumersCount={{hub.kafka.consumers}}")
                 .routeId("account-kafka-to-crm")
                 .routeConfigurationId("kafka-consumer")
                 .unmarshal("sourceRecordJson").id("read-change")
@@ -21,8 +21,10 @@ public class AccountKafkaToCrmRoute extends RouteBuilder {
                 .choice().id("valid?")
                     .when(simple("${body.valid}"))
                         .bean("accountWriter", "apply").id("upsert-crm-account")
+                        .bean("syncOutcomes", "applied").id("count-applied")
                     .otherwise()
                         .bean("quarantineStore", "reject").id("quarantine")
+                        .bean("syncOutcomes", "quarantined").id("count-quarantined")
                 .end();
     }
 }

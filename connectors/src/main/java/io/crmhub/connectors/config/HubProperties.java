@@ -26,7 +26,14 @@ public record HubProperties(
         @Valid @NotNull Topics topics,
         @Valid @NotNull Security security,
         @Valid @NotNull Retry retry,
+        @Valid @NotNull Kafka kafka,
         @NotBlank String configDir) {
+
+    /** How the hub consumes Kafka. */
+    public record Kafka(
+            /* consumer threads per route; more than the topic's partitions sit idle */
+            @DefaultValue("4") @Min(1) @jakarta.validation.constraints.Max(64) int consumers) {
+    }
 
     /** Redelivery of failed messages before they go to the dead-letter topic. */
     public record Retry(

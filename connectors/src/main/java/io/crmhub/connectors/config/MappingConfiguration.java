@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.crmhub.connectors.erp.ErpChangeReader;
+import io.crmhub.connectors.store.PollerLeases;
 import io.crmhub.connectors.store.Watermarks;
 import io.crmhub.transformers.mapping.CodeTables;
 import io.crmhub.transformers.mapping.EntityMapping;
@@ -72,11 +73,12 @@ public class MappingConfiguration {
         return new RecordMapper(loadMapping(props.configDir(), "erp-account"), codeTables);
     }
 
-    @Bean
+    @Bean(destroyMethod = "releaseLease")
     public ErpChangeReader erpAccountChanges(RecordMapper erpAccountMapper,
                                              @Qualifier("erpDataSource") DataSource erpDataSource,
-                                             Watermarks watermarks, HubProperties props) {
-        return new ErpChangeReader(erpAccountMapper.mapping(), erpDataSource, watermarks, props.erp().pageSize());
+                                             Watermarks watermarks, PollerLeases leases, HubProperties props) {
+        return new ErpChangeReader(erpAccountMapper.mapping(), erpDataSource, watermarks, props.erp().pageSize(),
+                leases, props.erp().pollInterval().multipliedBy(3).plusSeconds(5));
     }
 
     /** Reads {@code mappings/<name>.yml}. */

@@ -1,5 +1,6 @@
 package io.crmhub.connectors.erp;
 
+import io.crmhub.connectors.store.PollerLeases;
 import io.crmhub.connectors.store.Watermarks;
 import io.crmhub.connectors.store.Watermarks.Position;
 import io.crmhub.transformers.mapping.EntityMapping;
@@ -14,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -38,10 +40,17 @@ public class ErpChangeReader {
     private final EntityMapping mapping;
     private final NamedParameterJdbcTemplate erp;
     private final Watermarks watermarks;
+    private final PollerLeases leases;
+    private final Duration leaseTtl;
     private final String watermarkName;
     private final String sql;
 
-    public ErpChangeReader(EntityMapping mapping, DataSource erpDataSource, Watermarks watermarks, int pageSize) {
+    /**
+     * @param leaseTtl how long this instance keeps the source after a poll; a poll interval or
+     *                 more, so that the holder renews it before it lapses
+     */
+    public ErpChangeReader(EntityMapping mapping, DataSource erpDataSource, Watermarks watermarks, int pageSize,
+                           PollerLeases leases, Duration leaseTtl) {
         if (mapping.table() == null || mapping.changedAtColumn() == null) {
             throw new IllegalArgumentException("mapping " + mapping.source() + "/" + mapping.entity()
                     + " needs a table and a changed-at column to be polled");
@@ -51,6 +60,8 @@ public class ErpChangeReader {
         jdbc.setMaxRows(pageSize);
         this.erp = new NamedParameterJdbcTemplate(jdbc);
         this.watermarks = watermarks;
+        this.leases = leases;
+        this.leaseTtl = leaseTtl;
         this.watermarkName = mapping.source() + "." + mapping.entity();
         // Identifiers come from the validated mapping; values are bound parameters.
         String ts = mapping.changedAtColumn();
@@ -64,14 +75,25 @@ public class ErpChangeReader {
         return watermarkName;
     }
 
-    /** The next page of changes after the committed watermark. */
+    /**
+     * The next page of changes after the committed watermark; empty when another hub instance
+     * holds this source's poller lease.
+     */
     public ChangeBatch readNextBatch() {
         Position from = watermarks.get(watermarkName);
+        if (!leases.acquire(watermarkName, leaseTtl)) {
+            return new ChangeBatch(watermarkName, List.of(), from);
+        }
         List<SourceRecord> rows = erp.query(sql,
                 new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key()),
                 (rs, i) -> toRecord(rs));
         Position next = rows.isEmpty() ? from : positionOf(rows.get(rows.size() - 1));
         return new ChangeBatch(watermarkName, rows, next);
+    }
+
+    /** Lets another instance take this source over at once (called at shutdown). */
+    public void releaseLease() {
+        leases.release(watermarkName);
     }
 
     /** Moves the watermark past the batch; call only after every record in it is published. */

@@ -1,0 +1,278 @@
+package io.crmhub.hub;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.kafka.DeadLetters;
+import io.crmhub.embedded.TestServices;
+import io.crmhub.routes.SyncOutcomes;
+import io.crmhub.transformers.model.SourceRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import javax.sql.DataSource;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * ERP → CRM account sync against the real broker and real databases: redeliveries, reordering,
+ * concurrency, a poison message, and two hub instances. Figures seen are printed as
+ * {@code FIGURES ...} lines.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "hub.embedded.data-dir=",
+        "hub.erp.poll-interval=300ms",
+        "hub.kafka.consumers=4",
+        "hub.retry.max-redeliveries=2",
+        "hub.retry.initial-delay=10ms",
+        "hub.retry.max-delay=50ms"})
+class AccountSyncIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @DynamicPropertySource
+    static void realServices(DynamicPropertyRegistry registry) {
+        if (TestServices.real()) {
+            String crm = TestServices.newCrmDatabaseUrl();
+            registry.add("hub.crm.url", () -> crm);
+            registry.add("hub.crm.username", TestServices::crmUser);
+            var erp = TestServices.newErpDataSource(true);
+            registry.add("hub.erp.url", erp::getJdbcUrl);
+            registry.add("hub.erp.username", TestServices::erpUser);
+        }
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    Environment env;
+    @Autowired
+    NamedParameterJdbcTemplate crmJdbc;
+    @Autowired
+    @Qualifier("erpDataSource")
+    DataSource erpDataSource;
+    @Autowired
+    ObjectMapper objectMapper;
+    @Autowired
+    SyncOutcomes outcomes;
+    @Autowired
+    DeadLetters deadLetters;
+    @Autowired
+    org.apache.camel.CamelContext camel;
+
+    /** The demo ERP's accounts load at start-up; counters compared by a test must not include them. */
+    @org.junit.jupiter.api.BeforeEach
+    void demoLoadSettled() {
+        await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like '00000%'") == 19
+                && count("select count(*) from quarantine where source_id like '00000%'") == 4);
+    }
+
+    @Test
+    void everyChangeDeliveredOneToFourTimesInShuffledOrderLeavesOneRowPerRecordWithTheLatestValues() throws Exception {
+        Random random = new Random(20261122);
+        Instant base = Instant.parse("2025-03-01T08:00:00Z");
+        int records = 400;
+        List<SourceRecord> events = new ArrayList<>();
+        Map<String, String> latest = new HashMap<>();
+        int versions = 0;
+        for (int i = 0; i < records; i++) {
+            String id = String.format("T1-%05d", i);
+            int n = 1 + random.nextInt(3);
+            for (int v = 1; v <= n; v++) {
+                String name = "Firma " + i + " Version " + v;
+                SourceRecord e = account(id, name, base.plusSeconds(i * 10L + v));
+                int deliveries = 1 + random.nextInt(4);
+                for (int d = 0; d < deliveries; d++) {
+                    events.add(e);
+                }
+                latest.put(id, name);
+                versions++;
+            }
+        }
+        Collections.shuffle(events, random);
+        Map<String, Double> before = counts();
+
+        publish(events);
+
+        await().atMost(WAIT).until(() -> processedSince(before) >= events.size());
+        Map<String, String> stored = new HashMap<>();
+        crmJdbc.getJdbcTemplate().query("""
+                select x.external_id, a.name from xref x join account a on a.id = x.crm_id
+                where x.entity_type = 'ACCOUNT' and x.system = 'ERP' and x.external_id like 'T1-%'""",
+                rs -> {
+                    stored.put(rs.getString(1), rs.getString(2));
+                });
+        assertThat(stored).isEqualTo(latest);
+        assertThat(count("select count(*) from account where name like 'Firma %'")).as("one row per ERP record").isEqualTo(records);
+        Map<String, Double> delta = deltas(before);
+        assertThat(delta.get("CREATED")).isEqualTo(records);
+        assertThat(delta.get("CREATED") + delta.get("UPDATED") + delta.get("STALE")).isEqualTo(versions);
+        System.out.printf("FIGURES test1: %d records, %d versions, %d deliveries over 4 consumer threads -> %s, %d CRM rows%n",
+                records, versions, events.size(), delta, stored.size());
+    }
+
+    @Test
+    void poisonGoesToTheDeadLetterTopicWhileTheRestFlowsAndIsReplayedOnceAfterAFix() throws Exception {
+        JdbcTemplate jdbc = crmJdbc.getJdbcTemplate();
+        // The poison: data a database rule refuses until the rule is fixed.
+        jdbc.execute("alter table account add constraint it_no_poison check (name <> 'POISON GmbH')");
+        List<SourceRecord> events = new ArrayList<>();
+        Instant base = Instant.parse("2025-04-01T08:00:00Z");
+        for (int i = 0; i < 1000; i++) {
+            events.add(account(String.format("T5-%05d", i), "Gut " + i + " GmbH", base.plusSeconds(i)));
+            if (i == 500) {
+                events.add(account("T5-POISON", "POISON GmbH", base.plusSeconds(i)));
+            }
+        }
+        publish(events);
+
+        await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like 'T5-0%'") == 1000);
+        DeadLetters.DeadLetter poison = await().atMost(WAIT).until(() -> deadLetters.list(1000).stream()
+                .filter(d -> "T5-POISON".equals(d.key())).findFirst(), java.util.Optional::isPresent).orElseThrow();
+        assertThat(poison.headers().get("hub-dlq-cause")).contains("it_no_poison");
+        assertThat(poison.headers().get("hub-dlq-source-topic")).isEqualTo(env.getProperty("hub.topics.erp-account-changed"));
+        assertThat(poison.headers()).containsKeys("hub-dlq-source-partition", "hub-dlq-source-offset");
+        assertThat(poison.payload()).contains("POISON GmbH");
+        assertThat(count("select count(*) from xref where external_id = 'T5-POISON'")).isZero();
+
+        String replay = "/api/dead-letters/" + poison.partition() + "/" + poison.offset() + "/replay";
+        assertThat(post("viewer", replay, "{\"reason\":\"constraint fixed\"}").statusCode()).isEqualTo(403);
+        jdbc.execute("alter table account drop constraint it_no_poison");
+        HttpResponse<String> replayed = post("admin", replay, "{\"reason\":\"constraint fixed\"}");
+        assertThat(replayed.statusCode()).as(replayed.body()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id = 'T5-POISON'") == 1);
+        assertThat(post("admin", replay, "{}").statusCode()).as("replayed once unless forced").isEqualTo(409);
+        assertThat(deadLetters.list(1000).stream().filter(d -> "T5-POISON".equals(d.key())).findFirst().orElseThrow().replayed()).isTrue();
+        System.out.printf("FIGURES test5: 1000 good + 1 poison -> %d applied, poison at %s/%d/%d, cause '%s', replayed -> %d row%n",
+                count("select count(*) from xref where external_id like 'T5-0%'"), env.getProperty("hub.topics.dead-letter"),
+                poison.partition(), poison.offset(), poison.headers().get("hub-dlq-cause"),
+                count("select count(*) from xref where external_id = 'T5-POISON'"));
+    }
+
+    @Test
+    void twoHubInstancesShareTheWorkAndOneTakesOverFromTheOtherWithoutDuplicatesOrLoss() throws Exception {
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--camel.main.name=crm-hub-2",
+                "--hub.embedded.enabled=false", "--spring.profiles.active=embedded",
+                "--hub.erp.poll-interval=300ms", "--hub.kafka.consumers=4"));
+        for (String p : List.of("hub.crm.url", "hub.crm.username", "hub.crm.password", "hub.erp.url", "hub.erp.username",
+                "hub.erp.password", "camel.component.kafka.brokers", "hub.mail.host", "hub.mail.smtp-port",
+                "hub.mail.imap-port", "hub.mail.username", "hub.mail.password")) {
+            args.add("--" + p + "=" + env.getProperty(p, ""));
+        }
+        try (ConfigurableApplicationContext second = new SpringApplicationBuilder(HubApplication.class)
+                .run(args.toArray(String[]::new))) {
+            SyncOutcomes secondOutcomes = second.getBean(SyncOutcomes.class);
+            JdbcTemplate erp = new JdbcTemplate(erpDataSource);
+            LocalDateTime t = LocalDateTime.of(2025, 5, 1, 9, 0);
+            // Three rows per second: ties across pages, and across the hand-over.
+            insertErpAccounts(erp, 0, 300, t);
+            await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like 'T4-%'") == 300);
+
+            // Instance 1 goes down (a rolling restart): instance 2 must take over polling and consuming.
+            var routes = camel.getRouteController();
+            routes.stopRoute("account-erp-to-kafka");
+            routes.stopRoute("account-kafka-to-crm");
+            insertErpAccounts(erp, 300, 600, t);
+            await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like 'T4-%'") == 600);
+            String leaseHolder = crmJdbc.getJdbcTemplate().queryForObject(
+                    "select owner from poller_lease where source = 'erp.account'", String.class);
+            routes.startRoute("account-kafka-to-crm");
+            routes.startRoute("account-erp-to-kafka");
+
+            assertThat(count("select count(*) from account where name like 'Zwei Instanzen %'")).isEqualTo(600);
+            assertThat(secondOutcomes.count("CREATED")).as("instance 2 did the second half").isGreaterThanOrEqualTo(300);
+            assertThat(leaseHolder).isEqualTo(second.getBean(io.crmhub.connectors.store.PollerLeases.class).owner());
+            System.out.printf("FIGURES test4: 600 ERP rows, instance 1 stopped after 300 -> %d CRM rows, instance 2 created %.0f, lease then held by instance 2%n",
+                    count("select count(*) from account where name like 'Zwei Instanzen %'"), secondOutcomes.count("CREATED"));
+        }
+    }
+
+    private static void insertErpAccounts(JdbcTemplate erp, int from, int to, LocalDateTime t) {
+        for (int i = from; i < to; i++) {
+            erp.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES (?, ?, 'DE', 'A', ?, 'IT')",
+                    String.format("T4-%05d", i), "Zwei Instanzen " + i + " AG", Timestamp.valueOf(t.plusSeconds(i / 3)));
+        }
+    }
+
+    private static SourceRecord account(String id, String name, Instant changedAt) {
+        Map<String, String> cols = new LinkedHashMap<>();
+        cols.put("CUSTNO", id);
+        cols.put("CNAME", name);
+        cols.put("CCTRY", "DE");
+        cols.put("CSTAT", "A");
+        cols.put("LCHG", LocalDateTime.ofInstant(changedAt, java.time.ZoneOffset.UTC).toString());
+        return new SourceRecord("erp", "account", id, changedAt, cols);
+    }
+
+    private void publish(List<SourceRecord> events) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "acks", "all"),
+                new StringSerializer(), new StringSerializer())) {
+            for (SourceRecord e : events) {
+                producer.send(new ProducerRecord<>(env.getProperty("hub.topics.erp-account-changed"), e.externalId(),
+                        objectMapper.writeValueAsString(e)));
+            }
+            producer.flush();
+        }
+    }
+
+    private Map<String, Double> counts() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (String o : List.of("CREATED", "UPDATED", "DUPLICATE", "STALE", "QUARANTINED")) {
+            m.put(o, outcomes.count(o));
+        }
+        return m;
+    }
+
+    private Map<String, Double> deltas(Map<String, Double> before) {
+        Map<String, Double> now = counts();
+        now.replaceAll((k, v) -> v - before.get(k));
+        return now;
+    }
+
+    private double processedSince(Map<String, Double> before) {
+        return deltas(before).values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    private long count(String sql) {
+        Long n = crmJdbc.getJdbcTemplate().queryForObject(sql, Long.class);
+        return n == null ? 0 : n;
+    }
+
+    private HttpResponse<String> post(String user, String path, String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + user).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+}
