@@ -2,7 +2,6 @@ package io.crmhub.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.connectors.kafka.DeadLetters;
-import io.crmhub.embedded.TestServices;
 import io.crmhub.routes.SyncOutcomes;
 import io.crmhub.transformers.model.SourceRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,14 +60,7 @@ class AccountSyncIT {
 
     @DynamicPropertySource
     static void realServices(DynamicPropertyRegistry registry) {
-        if (TestServices.real()) {
-            String crm = TestServices.newCrmDatabaseUrl();
-            registry.add("hub.crm.url", () -> crm);
-            registry.add("hub.crm.username", TestServices::crmUser);
-            var erp = TestServices.newErpDataSource(true);
-            registry.add("hub.erp.url", erp::getJdbcUrl);
-            registry.add("hub.erp.username", TestServices::erpUser);
-        }
+        RealServices.register(registry);
     }
 
     @LocalServerPort

@@ -50,14 +50,7 @@ class HubEmbeddedRunIT {
 
     @DynamicPropertySource
     static void realServices(DynamicPropertyRegistry registry) {
-        if (TestServices.real()) {
-            String crm = TestServices.newCrmDatabaseUrl();
-            registry.add("hub.crm.url", () -> crm);
-            registry.add("hub.crm.username", TestServices::crmUser);
-            var erp = TestServices.newErpDataSource(true);
-            registry.add("hub.erp.url", erp::getJdbcUrl);
-            registry.add("hub.erp.username", TestServices::erpUser);
-        }
+        RealServices.register(registry);
     }
 
     @LocalServerPort
