@@ -60,7 +60,7 @@ class CrmStoreIT {
         jdbc = new NamedParameterJdbcTemplate(crm);
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
         writer = new AccountWriter(jdbc, new TransactionTemplate(new DataSourceTransactionManager(crm)),
-                new ProcessedMessages(jdbc), json);
+                new ProcessedMessages(jdbc), json, java.util.Set.of());
         mapper = new RecordMapper(MappingConfiguration.loadMapping("../config", "erp-account"),
                 MappingConfiguration.loadCodeTables("../config"));
         watermarks = new Watermarks(jdbc);

@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -80,6 +81,8 @@ class AccountSyncIT {
     DeadLetters deadLetters;
     @Autowired
     org.apache.camel.CamelContext camel;
+    @Autowired
+    io.crmhub.connectors.crm.CrmAccountEdits edits;
 
     /** The demo ERP's accounts load at start-up; counters compared by a test must not include them. */
     @org.junit.jupiter.api.BeforeEach
@@ -130,6 +133,56 @@ class AccountSyncIT {
         assertThat(delta.get("CREATED") + delta.get("UPDATED") + delta.get("STALE")).isEqualTo(versions);
         System.out.printf("FIGURES test1: %d records, %d versions, %d deliveries over 4 consumer threads -> %s, %d CRM rows%n",
                 records, versions, events.size(), delta, stored.size());
+    }
+
+    @Test
+    void aCrmEditReachesTheErpOnceAndNothingBouncesInTenPollCyclesWhileLaterEditsOnEitherSideGetThrough() throws Exception {
+        JdbcTemplate erp = new JdbcTemplate(erpDataSource);
+        JdbcTemplate crm = crmJdbc.getJdbcTemplate();
+        UUID id = crm.queryForObject("select crm_id from xref where entity_type = 'ACCOUNT' and system = 'ERP' and external_id = '0000010010'", UUID.class);
+        long eventsBefore = count("select count(*) from outbox_event where aggregate_id = '" + id + "'");
+        Map<String, Double> before = counts();
+        double writtenBefore = outcomes.erpWrites("WRITTEN");
+
+        long version = edits.update(id, Map.of("name", "Müller GmbH & Co. KG", "phone", "+492219876500"));
+
+        await().atMost(WAIT).until(() -> "Müller GmbH & Co. KG|CRMHUB".equals(erpRow(erp, "CNAME") + "|" + erpRow(erp, "LUSR")));
+        assertThat(erpRow(erp, "CPHON")).isEqualTo("+492219876500");
+        Timestamp written = erp.queryForObject("SELECT LCHG FROM CUSTMST WHERE CUSTNO = '0000010010'", Timestamp.class);
+        long polls = pollerExchanges();
+        await().atMost(WAIT).until(() -> pollerExchanges() >= polls + 10 && deltas(before).get("UNCHANGED") >= 1);
+        assertThat(erp.queryForObject("SELECT LCHG FROM CUSTMST WHERE CUSTNO = '0000010010'", Timestamp.class))
+                .as("the ERP was written once").isEqualTo(written);
+        assertThat(crm.queryForObject("select version from account where id = ?", Long.class, id)).as("no echo update").isEqualTo(version);
+        assertThat(count("select count(*) from outbox_event where aggregate_id = '" + id + "'")).isEqualTo(eventsBefore + 1);
+        assertThat(outcomes.erpWrites("WRITTEN") - writtenBefore).isEqualTo(1);
+        Map<String, Double> echo = deltas(before);
+
+        // A genuine later edit in the ERP gets through, and is not written back.
+        erp.update("UPDATE CUSTMST SET CPHON = '0221 9876511', LCHG = ?, LUSR = 'HKOCH' WHERE CUSTNO = '0000010010'",
+                Timestamp.valueOf(written.toLocalDateTime().plusSeconds(5)));
+        await().atMost(WAIT).until(() -> "+492219876511".equals(crm.queryForObject("select phone from account where id = ?", String.class, id)));
+        long polls2 = pollerExchanges();
+        await().atMost(WAIT).until(() -> pollerExchanges() >= polls2 + 10);
+        assertThat(erpRow(erp, "LUSR")).isEqualTo("HKOCH");
+        assertThat(outcomes.erpWrites("WRITTEN") - writtenBefore).isEqualTo(1);
+
+        // A genuine later edit in the CRM gets through too.
+        edits.update(id, Map.of("email", "zentrale@mueller-gmbh.de"));
+        await().atMost(WAIT).until(() -> "zentrale@mueller-gmbh.de".equals(erpRow(erp, "CEMAL")));
+        assertThat(erpRow(erp, "CPHON")).as("the ERP's own later edit survives").isEqualTo("+492219876511");
+        System.out.printf("FIGURES test3: CRM edit -> 1 ERP write; over %d poll cycles the echo was absorbed %s; ERP edit -> CRM, not written back; later CRM edit -> ERP (%.0f ERP writes in all)%n",
+                pollerExchanges() - polls, echo, outcomes.erpWrites("WRITTEN") - writtenBefore);
+    }
+
+    private static String erpRow(JdbcTemplate erp, String column) {
+        String v = erp.queryForObject("SELECT " + column + " FROM CUSTMST WHERE CUSTNO = '0000010010'", String.class);
+        return v == null ? null : v.strip();
+    }
+
+    private long pollerExchanges() {
+        return camel.getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
+                .getManagedRoute("account-erp-to-kafka").getExchangesTotal();
     }
 
     @Test
@@ -239,7 +292,7 @@ class AccountSyncIT {
 
     private Map<String, Double> counts() {
         Map<String, Double> m = new LinkedHashMap<>();
-        for (String o : List.of("CREATED", "UPDATED", "DUPLICATE", "STALE", "QUARANTINED")) {
+        for (String o : List.of("CREATED", "UPDATED", "DUPLICATE", "STALE", "UNCHANGED", "QUARANTINED")) {
             m.put(o, outcomes.count(o));
         }
         return m;

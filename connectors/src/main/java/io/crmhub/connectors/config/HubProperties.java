@@ -27,7 +27,36 @@ public record HubProperties(
         @Valid @NotNull Security security,
         @Valid @NotNull Retry retry,
         @Valid @NotNull Kafka kafka,
+        @Valid @NotNull Sync sync,
         @NotBlank String configDir) {
+
+    /**
+     * Field-level system of record for accounts synchronized with the ERP (canonical field names,
+     * kebab-case as in the mapping files).
+     *
+     * @param erpOwned  fields the ERP owns: CRM edits of them are never written to the ERP
+     * @param crmOwned  fields the CRM owns: the ERP sets them when it creates an account, never after
+     * @param hubUser   the ERP user the hub writes as (its last-change user column)
+     */
+    public record Sync(
+            @DefaultValue({}) List<String> erpOwned,
+            @DefaultValue({}) List<String> crmOwned,
+            @DefaultValue("CRMHUB") @NotBlank String hubUser,
+            @DefaultValue("1s") @NotNull Duration outboxPollInterval,
+            @DefaultValue("500") @Min(1) int outboxBatch) {
+
+        public java.util.Set<String> erpOwnedFields() {
+            return camel(erpOwned);
+        }
+
+        public java.util.Set<String> crmOwnedFields() {
+            return camel(crmOwned);
+        }
+
+        private static java.util.Set<String> camel(List<String> kebab) {
+            return kebab.stream().map(MappingConfiguration::camelCase).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+    }
 
     /** How the hub consumes Kafka. */
     public record Kafka(
@@ -73,6 +102,7 @@ public record HubProperties(
     /** Kafka topic names. */
     public record Topics(
             @NotBlank String erpAccountChanged,
+            @NotBlank String crmAccountChanged,
             @NotBlank String deadLetter) {
     }
 

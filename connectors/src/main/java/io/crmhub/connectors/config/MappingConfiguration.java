@@ -13,6 +13,7 @@ import io.crmhub.transformers.mapping.EntityMapping;
 import io.crmhub.transformers.mapping.FieldRule;
 import io.crmhub.transformers.mapping.FieldType;
 import io.crmhub.transformers.mapping.RecordMapper;
+import io.crmhub.transformers.mapping.ReverseMapper;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -43,7 +44,8 @@ public class MappingConfiguration {
 
     /** The YAML shape of a mapping file. */
     record MappingFile(String source, String entity, String table, String key,
-                       @JsonProperty("changed-at") String changedAt, LinkedHashMap<String, RuleFile> fields) {
+                       @JsonProperty("changed-at") String changedAt, @JsonProperty("changed-by") String changedBy,
+                       LinkedHashMap<String, RuleFile> fields) {
     }
 
     record RuleFile(String column, FieldType type, String format, @JsonProperty("code-table") String codeTable,
@@ -81,6 +83,11 @@ public class MappingConfiguration {
                 leases, props.erp().pollInterval().multipliedBy(3).plusSeconds(5));
     }
 
+    @Bean
+    public ReverseMapper erpAccountReverseMapper(RecordMapper erpAccountMapper, CodeTables codeTables) {
+        return new ReverseMapper(erpAccountMapper.mapping(), codeTables);
+    }
+
     /** Reads {@code mappings/<name>.yml}. */
     public static EntityMapping loadMapping(String configDir, String name) {
         Resource[] found = resources(configDir, "mappings/" + name + ".yml");
@@ -93,7 +100,7 @@ public class MappingConfiguration {
         try {
             f.fields().forEach((field, r) -> rules.put(camelCase(field),
                     new FieldRule(r.column(), r.type(), r.format(), r.codeTable(), r.required(), r.maxLength())));
-            return new EntityMapping(f.source(), f.entity(), f.table(), f.key(), f.changedAt(), rules);
+            return new EntityMapping(f.source(), f.entity(), f.table(), f.key(), f.changedAt(), f.changedBy(), rules);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(describe(found[0]) + ": " + e.getMessage(), e);
         }
@@ -118,7 +125,7 @@ public class MappingConfiguration {
     }
 
     /** Field names are kebab-case in YAML ({@code postal-code}) and camelCase in the model. */
-    static String camelCase(String kebab) {
+    public static String camelCase(String kebab) {
         StringBuilder sb = new StringBuilder();
         boolean upper = false;
         for (char c : kebab.toCharArray()) {

@@ -9,7 +9,6 @@ import io.crmhub.transformers.model.Account;
 import io.crmhub.transformers.model.SourceRecord;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.sql.Timestamp;
@@ -24,14 +23,21 @@ import java.util.UUID;
  * resolved (an external id always lands on the same CRM account), the account is inserted or
  * updated unless the stored version is newer, and an outbox event is written.
  */
-@Repository
 public class AccountWriter {
 
     /** Consumer name under which processed message keys are recorded. */
     public static final String CONSUMER = "account-sync";
 
     /** What applying a change did. */
-    public enum Outcome { CREATED, UPDATED, DUPLICATE, STALE }
+    public enum Outcome {
+        CREATED, UPDATED,
+        /** A redelivery of a change already applied. */
+        DUPLICATE,
+        /** An older version than the one stored. */
+        STALE,
+        /** A newer version with the values the CRM already holds: typically the echo of the hub's own write. */
+        UNCHANGED
+    }
 
     /** The CRM account concerned (null for a duplicate) and what happened to it. */
     public record Applied(UUID accountId, Outcome outcome) {
@@ -42,12 +48,42 @@ public class AccountWriter {
     private final ProcessedMessages processed;
     private final ObjectMapper json;
 
+    private final String updateSql;
+
+    /**
+     * @param crmOwned canonical fields the CRM owns: set when an account is created from a source,
+     *                 never overwritten by a source afterwards
+     */
     public AccountWriter(NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions,
-                         ProcessedMessages processed, ObjectMapper json) {
+                         ProcessedMessages processed, ObjectMapper json, java.util.Set<String> crmOwned) {
         this.jdbc = crmJdbc;
         this.tx = crmTransactions;
         this.processed = processed;
         this.json = json;
+        crmOwned.forEach(AccountColumns::column);
+        this.updateSql = updateSql(crmOwned);
+    }
+
+    /** The update of a source-owned account: only a real difference in the fields the source may write is a change. */
+    private static String updateSql(java.util.Set<String> crmOwned) {
+        java.util.StringJoiner set = new java.util.StringJoiner(", ");
+        java.util.StringJoiner columns = new java.util.StringJoiner(", ");
+        java.util.StringJoiner values = new java.util.StringJoiner(", ");
+        AccountColumns.BY_FIELD.forEach((field, column) -> {
+            if (crmOwned.contains(field)) {
+                return;
+            }
+            String value = "cast(:" + field + " as " + AccountColumns.sqlType(field) + ")";
+            if ("status".equals(field)) {
+                value = "coalesce(" + value + ", status)";
+            }
+            set.add(column + " = " + value);
+            columns.add(column);
+            values.add(value);
+        });
+        // The echo of the hub's own write to the source ends here: same values, no new version, no event.
+        return "update account set " + set + ", updated_at = now(), version = version + 1"
+                + " where id = :id and (" + columns + ", null) is distinct from (" + values + ", null)";
     }
 
     /** The idempotency key of a source change: the record and the source's version of it. */
@@ -96,15 +132,13 @@ public class AccountWriter {
             return new Applied(xref.crmId(), Outcome.STALE);
         }
         p.addValue("id", xref.crmId());
-        jdbc.update("""
-                update account set name = :name, street = :street, postal_code = :postalCode, city = :city,
-                    country = :country, phone = :phone, email = :email, website = :website,
-                    credit_terms = :creditTerms, status = coalesce(:status, status), customer_since = :customerSince,
-                    updated_at = now(), version = version + 1
-                where id = :id""", p);
+        int changed = jdbc.update(updateSql, p);
         jdbc.update("""
                 update xref set source_changed_at = :changedAt, updated_at = now()
                 where entity_type = 'ACCOUNT' and system = :system and external_id = :externalId""", p);
+        if (changed == 0) {
+            return new Applied(xref.crmId(), Outcome.UNCHANGED);
+        }
         outbox(xref.crmId(), "ACCOUNT_UPDATED", system, account);
         return new Applied(xref.crmId(), Outcome.UPDATED);
     }

@@ -3,6 +3,8 @@ package io.crmhub.connectors.crm;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.HubProperties;
 import io.crmhub.connectors.config.Pools;
+import io.crmhub.connectors.store.ProcessedMessages;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.flywaydb.core.Flyway;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,6 +46,12 @@ public class CrmStoreConfiguration {
     @Bean
     public TransactionTemplate crmTransactions(PlatformTransactionManager crmTransactionManager) {
         return new TransactionTemplate(crmTransactionManager);
+    }
+
+    @Bean
+    public AccountWriter accountWriter(NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions,
+                                       ProcessedMessages processed, ObjectMapper json, HubProperties props) {
+        return new AccountWriter(crmJdbc, crmTransactions, processed, json, props.sync().crmOwnedFields());
     }
 
     @Bean

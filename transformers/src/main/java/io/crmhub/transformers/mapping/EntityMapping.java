@@ -10,12 +10,12 @@ import java.util.Map;
  * field reads the country mapped before it.
  */
 public record EntityMapping(String source, String entity, String table, String keyColumn, String changedAtColumn,
-                            Map<String, FieldRule> fields) {
+                            String changedByColumn, Map<String, FieldRule> fields) {
 
     private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     public EntityMapping {
-        for (String id : new String[]{table, keyColumn, changedAtColumn}) {
+        for (String id : new String[]{table, keyColumn, changedAtColumn, changedByColumn}) {
             if (id != null && !IDENTIFIER.matcher(id).matches()) {
                 throw new IllegalArgumentException("mapping " + source + "/" + entity + ": '" + id + "' is not a plain SQL identifier");
             }

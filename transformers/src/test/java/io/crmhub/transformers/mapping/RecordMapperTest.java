@@ -20,7 +20,7 @@ class RecordMapperTest {
             "country", Map.of("GER", "DE", "D", "DE", "UK", "GB"),
             "erp-account-status", Map.of("A", "ACTIVE", "I", "INACTIVE")));
 
-    private static final EntityMapping ACCOUNTS = new EntityMapping("erp", "account", "CUSTMST", "CUSTNO", "LCHG", fields());
+    private static final EntityMapping ACCOUNTS = new EntityMapping("erp", "account", "CUSTMST", "CUSTNO", "LCHG", "LUSR", fields());
 
     private static Map<String, FieldRule> fields() {
         Map<String, FieldRule> f = new LinkedHashMap<>();
@@ -93,14 +93,14 @@ class RecordMapperTest {
     @Test
     void mappingNamingAnUnknownCodeTableFailsAtConstruction() {
         Map<String, FieldRule> f = Map.of("status", new FieldRule("CSTAT", null, null, "no-such-table", false, 0));
-        assertThatThrownBy(() -> new RecordMapper(new EntityMapping("erp", "account", "CUSTMST", "CUSTNO", null, f), CODES))
+        assertThatThrownBy(() -> new RecordMapper(new EntityMapping("erp", "account", "CUSTMST", "CUSTNO", null, null, f), CODES))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no-such-table");
     }
 
     @Test
     void tableOrColumnNamesThatAreNotPlainIdentifiersAreRefused() {
-        assertThatThrownBy(() -> new EntityMapping("erp", "account", "CUSTMST; drop table x", "CUSTNO", "LCHG", fields()))
+        assertThatThrownBy(() -> new EntityMapping("erp", "account", "CUSTMST; drop table x", "CUSTNO", "LCHG", "LUSR", fields()))
                 .hasMessageContaining("not a plain SQL identifier");
     }
 
@@ -108,5 +108,23 @@ class RecordMapperTest {
     void dateFieldWithoutFormatIsAConfigurationError() {
         assertThatThrownBy(() -> new FieldRule("CRDAT", FieldType.DATE, null, null, false, 0))
                 .hasMessageContaining("CRDAT");
+    }
+
+    @Test
+    void reverseMappingWritesBackWhatTheForwardMappingReads() {
+        MappedRecord r = mapper.map(row("CNAME", "Müller GmbH", "CCTRY", "GER", "CSTAT", "I", "CRDAT", "20190315",
+                "CEMAL", "info@mueller.de"));
+        ReverseMapper back = new ReverseMapper(ACCOUNTS, CODES);
+        Map<String, String> cols = back.toColumns(r.values(), java.util.Set.of("name", "country", "status", "customerSince", "email", "city"));
+        assertThat(cols).containsEntry("CNAME", "Müller GmbH").containsEntry("CCTRY", "DE").containsEntry("CSTAT", "I")
+                .containsEntry("CRDAT", "20190315").containsEntry("CEMAL", "info@mueller.de").containsEntry("CCITY", null)
+                .doesNotContainKey("CPHON");
+        assertThat(mapper.map(row(flatten(cols))).values()).containsAllEntriesOf(r.values());
+        assertThatThrownBy(() -> back.toColumns(Map.of("status", "PROSPECT"), java.util.Set.of("status")))
+                .hasMessageContaining("PROSPECT");
+    }
+
+    private static String[] flatten(Map<String, String> cols) {
+        return cols.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray(String[]::new);
     }
 }
