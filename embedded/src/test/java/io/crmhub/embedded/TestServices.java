@@ -74,12 +74,28 @@ public final class TestServices {
     }
 
     /** A JDBC URL of a new, empty ERP database: MariaDB (latin1) when real, else H2 in MariaDB mode. */
-    public static synchronized String newErpDatabaseUrl() {
+    public static String newErpDatabaseUrl() {
+        return newErpDatabaseUrl(false);
+    }
+
+    /**
+     * @param sharedAcrossProcesses whether other JVMs must reach it too (an H2 file database with
+     *                              automatic server mode instead of an in-memory one)
+     */
+    public static synchronized String newErpDatabaseUrl(boolean sharedAcrossProcesses) {
         String name = "erp_it_" + COUNTER.incrementAndGet() + "_" + shortId();
         if (real()) {
             exec(REAL_MARIADB_URL, REAL_MARIADB_USER, "create database " + name + " character set latin1");
             CLEANUP.add(() -> exec(REAL_MARIADB_URL, REAL_MARIADB_USER, "drop database if exists " + name));
             return REAL_MARIADB_URL + name;
+        }
+        if (sharedAcrossProcesses) {
+            try {
+                java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("erp-it-");
+                return "jdbc:h2:file:" + dir.resolve(name) + ";MODE=MariaDB;AUTO_SERVER=TRUE";
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         return "jdbc:h2:mem:" + name + ";MODE=MariaDB;DB_CLOSE_DELAY=-1";
     }
