@@ -174,6 +174,46 @@ class CrmStoreIT {
     }
 
     @Test
+    void aRowCommittedLateBehindTheWatermarkIsPickedUpInsideTheOverlapWindowOnce() {
+        try (HikariDataSource erpDb = TestServices.newErpDataSource(false)) {
+            var erpJdbc = new NamedParameterJdbcTemplate(erpDb).getJdbcTemplate();
+            LocalDateTime t = LocalDateTime.of(2024, 2, 1, 12, 0);
+            erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('L-2', 'Zwei', 'DE', 'A', ?, 'T')",
+                    java.sql.Timestamp.valueOf(t));
+            Watermarks own = new Watermarks(jdbc) {
+                private Position at = Position.START;
+
+                @Override
+                public Position get(String source) {
+                    return at;
+                }
+
+                @Override
+                public void advance(String source, Position to) {
+                    at = to;
+                }
+            };
+            ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, own, 100, leases, Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), jdbc);
+            var first = reader.readNextBatch();
+            assertThat(first.records()).extracting(SourceRecord::externalId).containsExactly("L-2");
+            first.records().forEach(r -> writer.apply(mapper.map(r)));
+            reader.commit(first);
+
+            // A transaction that stamped its row a minute earlier commits only now; another ten minutes earlier.
+            erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('L-1', 'Eins', 'DE', 'A', ?, 'T')",
+                    java.sql.Timestamp.valueOf(t.minusMinutes(1)));
+            erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('L-0', 'Null', 'DE', 'A', ?, 'T')",
+                    java.sql.Timestamp.valueOf(t.minusMinutes(10)));
+            var second = reader.readNextBatch();
+            assertThat(second.records()).extracting(SourceRecord::externalId).as("late, inside the window only").containsExactly("L-1");
+            second.records().forEach(r -> writer.apply(mapper.map(r)));
+            reader.commit(second);
+            assertThat(reader.readNextBatch().records()).as("applied rows are not published again").isEmpty();
+        }
+    }
+
+    @Test
     void demoErpAccountsMapWithTheShippedConfiguration() {
         ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erp, new Watermarks(jdbc) {
             @Override

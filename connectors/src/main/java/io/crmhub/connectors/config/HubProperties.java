@@ -86,7 +86,8 @@ public record HubProperties(
             String password,
             @DefaultValue("4") @Min(1) int poolSize,
             @DefaultValue("5s") @NotNull Duration pollInterval,
-            @DefaultValue("500") @Min(1) int pageSize) {
+            @DefaultValue("500") @Min(1) int pageSize,
+            @DefaultValue("2m") @NotNull Duration overlap) {
     }
 
     /** The mail server the hub sends through (SMTP) and reads from (IMAP). */

@@ -78,9 +78,10 @@ public class MappingConfiguration {
     @Bean(destroyMethod = "releaseLease")
     public ErpChangeReader erpAccountChanges(RecordMapper erpAccountMapper,
                                              @Qualifier("erpDataSource") DataSource erpDataSource,
-                                             Watermarks watermarks, PollerLeases leases, HubProperties props) {
+                                             Watermarks watermarks, PollerLeases leases, HubProperties props,
+                                             org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate crmJdbc) {
         return new ErpChangeReader(erpAccountMapper.mapping(), erpDataSource, watermarks, props.erp().pageSize(),
-                leases, props.erp().pollInterval().multipliedBy(3).plusSeconds(5));
+                leases, props.erp().pollInterval().multipliedBy(3).plusSeconds(5), props.erp().overlap(), crmJdbc);
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.crmhub.connectors.erp;
 
+import io.crmhub.connectors.crm.AccountWriter;
 import io.crmhub.connectors.store.PollerLeases;
 import io.crmhub.connectors.store.Watermarks;
 import io.crmhub.connectors.store.Watermarks.Position;
@@ -42,6 +43,9 @@ public class ErpChangeReader {
     private final Watermarks watermarks;
     private final PollerLeases leases;
     private final Duration leaseTtl;
+    private final Duration overlap;
+    private final NamedParameterJdbcTemplate crm;
+    private final String overlapSql;
     private final String watermarkName;
     private final String sql;
 
@@ -51,6 +55,17 @@ public class ErpChangeReader {
      */
     public ErpChangeReader(EntityMapping mapping, DataSource erpDataSource, Watermarks watermarks, int pageSize,
                            PollerLeases leases, Duration leaseTtl) {
+        this(mapping, erpDataSource, watermarks, pageSize, leases, leaseTtl, Duration.ZERO, null);
+    }
+
+    /**
+     * @param overlap how far behind the watermark each poll looks again for rows committed late
+     *                (a long ERP transaction stamps its rows when it starts, commits when it ends);
+     *                such rows are published unless the CRM already has their version
+     * @param crm     the CRM store, to tell which versions it already has
+     */
+    public ErpChangeReader(EntityMapping mapping, DataSource erpDataSource, Watermarks watermarks, int pageSize,
+                           PollerLeases leases, Duration leaseTtl, Duration overlap, NamedParameterJdbcTemplate crm) {
         if (mapping.table() == null || mapping.changedAtColumn() == null) {
             throw new IllegalArgumentException("mapping " + mapping.source() + "/" + mapping.entity()
                     + " needs a table and a changed-at column to be polled");
@@ -62,12 +77,17 @@ public class ErpChangeReader {
         this.watermarks = watermarks;
         this.leases = leases;
         this.leaseTtl = leaseTtl;
+        this.overlap = overlap;
+        this.crm = crm;
         this.watermarkName = mapping.source() + "." + mapping.entity();
         // Identifiers come from the validated mapping; values are bound parameters.
         String ts = mapping.changedAtColumn();
         String key = mapping.keyColumn();
         this.sql = "SELECT * FROM " + mapping.table()
                 + " WHERE " + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key)"
+                + " ORDER BY " + ts + ", " + key;
+        this.overlapSql = "SELECT * FROM " + mapping.table()
+                + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
                 + " ORDER BY " + ts + ", " + key;
     }
 
@@ -84,11 +104,36 @@ public class ErpChangeReader {
         if (!leases.acquire(watermarkName, leaseTtl)) {
             return new ChangeBatch(watermarkName, List.of(), from);
         }
-        List<SourceRecord> rows = erp.query(sql,
-                new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key()),
-                (rs, i) -> toRecord(rs));
+        MapSqlParameterSource p = new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key());
+        List<SourceRecord> rows = erp.query(sql, p, (rs, i) -> toRecord(rs));
         Position next = rows.isEmpty() ? from : positionOf(rows.get(rows.size() - 1));
-        return new ChangeBatch(watermarkName, rows, next);
+        List<SourceRecord> late = lateRows(from, p);
+        if (late.isEmpty()) {
+            return new ChangeBatch(watermarkName, rows, next);
+        }
+        List<SourceRecord> all = new java.util.ArrayList<>(late);
+        all.addAll(rows);
+        return new ChangeBatch(watermarkName, all, next);
+    }
+
+    /** Rows behind the watermark, inside the overlap window, whose version the CRM does not have yet. */
+    private List<SourceRecord> lateRows(Position from, MapSqlParameterSource p) {
+        if (overlap.isZero() || crm == null || from.equals(Position.START)) {
+            return List.of();
+        }
+        p.addValue("from", Timestamp.valueOf(from.changedAt().minus(overlap)));
+        List<SourceRecord> window = erp.query(overlapSql, p, (rs, i) -> toRecord(rs));
+        if (window.isEmpty()) {
+            return List.of();
+        }
+        Map<String, SourceRecord> byKey = new LinkedHashMap<>();
+        window.forEach(r -> byKey.put(AccountWriter.messageKey(r), r));
+        java.util.Set<String> known = new java.util.HashSet<>(crm.queryForList(
+                "select message_key from processed_message where message_key in (:keys)"
+                        + " union all select message_key from quarantine where message_key in (:keys)",
+                new MapSqlParameterSource("keys", byKey.keySet()), String.class));
+        byKey.keySet().removeAll(known);
+        return List.copyOf(byKey.values());
     }
 
     /** Lets another instance take this source over at once (called at shutdown). */
