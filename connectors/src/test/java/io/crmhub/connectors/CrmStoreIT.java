@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.MappingConfiguration;
 import io.crmhub.connectors.crm.AccountWriter;
 import io.crmhub.connectors.crm.AccountWriter.Outcome;
+import io.crmhub.connectors.crm.CrmAccountEdits;
 import io.crmhub.connectors.crm.CrmReadModel;
 import io.crmhub.connectors.crm.CrmStoreConfiguration;
 import io.crmhub.connectors.erp.ErpChangeReader;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,7 +62,7 @@ class CrmStoreIT {
         jdbc = new NamedParameterJdbcTemplate(crm);
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
         writer = new AccountWriter(jdbc, new TransactionTemplate(new DataSourceTransactionManager(crm)),
-                new ProcessedMessages(jdbc), json, java.util.Set.of());
+                new ProcessedMessages(jdbc), json, java.util.Set.of(), java.util.Set.of("city"), Duration.ofSeconds(5));
         mapper = new RecordMapper(MappingConfiguration.loadMapping("../config", "erp-account"),
                 MappingConfiguration.loadCodeTables("../config"));
         watermarks = new Watermarks(jdbc);
@@ -114,6 +116,40 @@ class CrmStoreIT {
         a.release("lease-test");
         assertThat(b.acquire("lease-test", Duration.ofMillis(1))).as("released").isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> a.acquire("lease-test", Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void sharedFieldChangedOnBothSidesGoesToTheLaterWriterOrToReviewWithinTheSkewTolerance() {
+        Instant t0 = Instant.parse("2024-05-01T10:00:00Z");
+        UUID id = writer.apply(mapper.map(erpRow("C-20", "Start GmbH", t0))).accountId();
+        CrmAccountEdits edits = new CrmAccountEdits(jdbc, new TransactionTemplate(new DataSourceTransactionManager(crm)),
+                new ObjectMapper().registerModule(new JavaTimeModule()));
+        edits.update(id, Map.of("name", "CRM Name GmbH", "city", "CRM City"));
+        Instant edited = jdbc.queryForObject("select edited_at from field_edit where crm_id = :id and field = 'name'",
+                Map.of("id", id), java.sql.Timestamp.class).toInstant();
+
+        // Two seconds apart, inside the 5 s tolerance: nobody can tell which came last.
+        Map<String, String> withCity = new LinkedHashMap<>(erpRow("C-20", "ERP Name GmbH", edited.plusSeconds(2)).columns());
+        withCity.put("CCITY", "ERP City");
+        var conflict = writer.apply(mapper.map(new SourceRecord("erp", "account", "C-20", edited.plusSeconds(2), withCity)));
+        assertThat(conflict.outcome()).isEqualTo(Outcome.CONFLICT);
+        assertThat(read.account(id).orElseThrow().name()).as("CRM value stays").isEqualTo("CRM Name GmbH");
+        assertThat(read.account(id).orElseThrow().city()).as("source-owned field: the ERP wins").isEqualTo("ERP City");
+        assertThat(jdbc.queryForList("select field || '=' || crm_value || '|' || source_value from sync_conflict where crm_id = :id",
+                Map.of("id", id), String.class)).containsExactly("name=CRM Name GmbH|ERP Name GmbH");
+
+        // A minute after the CRM edit: the ERP's change is the later one and wins.
+        assertThat(writer.apply(mapper.map(erpRow("C-20", "ERP Later GmbH", edited.plusSeconds(60)))).outcome()).isEqualTo(Outcome.UPDATED);
+        assertThat(read.account(id).orElseThrow().name()).isEqualTo("ERP Later GmbH");
+
+        // The CRM edits again, later than the next ERP change: the CRM value stands.
+        edits.update(id, Map.of("name", "CRM Again GmbH"));
+        jdbc.update("update field_edit set edited_at = :t where crm_id = :id and field = 'name'",
+                new org.springframework.jdbc.core.namedparam.MapSqlParameterSource("id", id)
+                        .addValue("t", java.sql.Timestamp.from(edited.plusSeconds(300))));
+        assertThat(writer.apply(mapper.map(erpRow("C-20", "ERP Older GmbH", edited.plusSeconds(120)))).outcome()).isEqualTo(Outcome.UNCHANGED);
+        assertThat(read.account(id).orElseThrow().name()).isEqualTo("CRM Again GmbH");
+        assertThat(count("select count(*) from sync_conflict where crm_id = '" + id + "'")).isEqualTo(1);
     }
 
     @Test

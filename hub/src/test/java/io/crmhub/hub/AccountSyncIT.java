@@ -1,6 +1,7 @@
 package io.crmhub.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.crmhub.connectors.kafka.DeadLetters;
 import io.crmhub.routes.SyncOutcomes;
 import io.crmhub.transformers.model.SourceRecord;
@@ -118,14 +119,9 @@ class AccountSyncIT {
 
         publish(events);
 
-        await().atMost(WAIT).until(() -> processedSince(before) >= events.size());
-        Map<String, String> stored = new HashMap<>();
-        crmJdbc.getJdbcTemplate().query("""
-                select x.external_id, a.name from xref x join account a on a.id = x.crm_id
-                where x.entity_type = 'ACCOUNT' and x.system = 'ERP' and x.external_id like 'T1-%'""",
-                rs -> {
-                    stored.put(rs.getString(1), rs.getString(2));
-                });
+        // Other tests' ERP changes move the same counters: wait for this test's own end state too.
+        await().atMost(WAIT).until(() -> processedSince(before) >= events.size() && storedT1Names().equals(latest));
+        Map<String, String> stored = storedT1Names();
         assertThat(stored).isEqualTo(latest);
         assertThat(count("select count(*) from account where name like 'Firma %'")).as("one row per ERP record").isEqualTo(records);
         Map<String, Double> delta = deltas(before);
@@ -158,9 +154,9 @@ class AccountSyncIT {
         assertThat(outcomes.erpWrites("WRITTEN") - writtenBefore).isEqualTo(1);
         Map<String, Double> echo = deltas(before);
 
-        // A genuine later edit in the ERP gets through, and is not written back.
+        // A genuine later edit in the ERP (well beyond the clock-skew tolerance) gets through, and is not written back.
         erp.update("UPDATE CUSTMST SET CPHON = '0221 9876511', LCHG = ?, LUSR = 'HKOCH' WHERE CUSTNO = '0000010010'",
-                Timestamp.valueOf(written.toLocalDateTime().plusSeconds(5)));
+                Timestamp.valueOf(written.toLocalDateTime().plusSeconds(60)));
         await().atMost(WAIT).until(() -> "+492219876511".equals(crm.queryForObject("select phone from account where id = ?", String.class, id)));
         long polls2 = pollerExchanges();
         await().atMost(WAIT).until(() -> pollerExchanges() >= polls2 + 10);
@@ -175,6 +171,17 @@ class AccountSyncIT {
                 pollerExchanges() - polls, echo, outcomes.erpWrites("WRITTEN") - writtenBefore);
     }
 
+    private Map<String, String> storedT1Names() {
+        Map<String, String> stored = new HashMap<>();
+        crmJdbc.getJdbcTemplate().query("""
+                select x.external_id, a.name from xref x join account a on a.id = x.crm_id
+                where x.entity_type = 'ACCOUNT' and x.system = 'ERP' and x.external_id like 'T1-%'""",
+                rs -> {
+                    stored.put(rs.getString(1), rs.getString(2));
+                });
+        return stored;
+    }
+
     private static String erpRow(JdbcTemplate erp, String column) {
         String v = erp.queryForObject("SELECT " + column + " FROM CUSTMST WHERE CUSTNO = '0000010010'", String.class);
         return v == null ? null : v.strip();
@@ -183,6 +190,45 @@ class AccountSyncIT {
     private long pollerExchanges() {
         return camel.getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
                 .getManagedRoute("account-erp-to-kafka").getExchangesTotal();
+    }
+
+    @Test
+    void simultaneousEditsOnBothSidesGoToTheReviewListAndTheChosenValueReachesBoth() throws Exception {
+        JdbcTemplate erp = new JdbcTemplate(erpDataSource);
+        JdbcTemplate crm = crmJdbc.getJdbcTemplate();
+        UUID id = crm.queryForObject("select crm_id from xref where entity_type = 'ACCOUNT' and system = 'ERP' and external_id = '0000010081'", UUID.class);
+        camel.getRouteController().stopRoute("account-kafka-to-erp");
+        edits.update(id, Map.of("website", "www.widgetco.example"));
+        Timestamp edited = crm.queryForObject("select edited_at from field_edit where crm_id = ? and field = 'website'", Timestamp.class, id);
+        // Someone in the ERP changes the same field one second later (inside the 5 s tolerance).
+        erp.update("UPDATE CUSTMST SET CWWW = 'widget-co.example', LCHG = ?, LUSR = 'MBROWN' WHERE CUSTNO = '0000010081'",
+                Timestamp.valueOf(edited.toInstant().plusSeconds(1).atZone(java.time.ZoneOffset.UTC).toLocalDateTime()));
+        JsonNode conflict = await().atMost(WAIT).until(() -> getJson("viewer", "/api/conflicts?status=OPEN"),
+                list -> list.findValues("crmId").stream().anyMatch(v -> v.asText().equals(id.toString())));
+        JsonNode mine = java.util.stream.StreamSupport.stream(conflict.spliterator(), false)
+                .filter(c -> c.get("crmId").asText().equals(id.toString())).findFirst().orElseThrow();
+        assertThat(mine.get("field").asText()).isEqualTo("website");
+        assertThat(mine.get("crmValue").asText()).isEqualTo("www.widgetco.example");
+        assertThat(mine.get("sourceValue").asText()).isEqualTo("widget-co.example");
+        assertThat(crm.queryForObject("select website from account where id = ?", String.class, id)).isEqualTo("www.widgetco.example");
+        camel.getRouteController().startRoute("account-kafka-to-erp");
+
+        String resolve = "/api/conflicts/" + mine.get("id").asLong() + "/resolve";
+        assertThat(post("viewer", resolve, "{\"keep\":\"SOURCE\"}").statusCode()).isEqualTo(403);
+        assertThat(post("admin", resolve, "{\"keep\":\"SOURCE\"}").statusCode()).isEqualTo(204);
+        await().atMost(WAIT).until(() -> "widget-co.example".equals(crm.queryForObject("select website from account where id = ?", String.class, id))
+                && "widget-co.example|CRMHUB".equals(erp.queryForObject("SELECT CONCAT(TRIM(CWWW), '|', TRIM(LUSR)) FROM CUSTMST WHERE CUSTNO = '0000010081'", String.class)));
+        assertThat(post("admin", resolve, "{\"keep\":\"CRM\"}").statusCode()).as("resolved once").isEqualTo(404);
+        System.out.printf("FIGURES conflicts: CRM and ERP edits of 'website' 1 s apart -> review list; resolved keep=SOURCE -> both systems hold '%s'%n",
+                crm.queryForObject("select website from account where id = ?", String.class, id));
+    }
+
+    private JsonNode getJson(String user, String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + user).getBytes(StandardCharsets.UTF_8)))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return objectMapper.readTree(r.body());
     }
 
     @Test

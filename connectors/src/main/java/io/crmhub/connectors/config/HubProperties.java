@@ -37,11 +37,14 @@ public record HubProperties(
      * @param erpOwned  fields the ERP owns: CRM edits of them are never written to the ERP
      * @param crmOwned  fields the CRM owns: the ERP sets them when it creates an account, never after
      * @param hubUser   the ERP user the hub writes as (its last-change user column)
+     * @param clockSkewTolerance a source change and a CRM edit of a shared field closer than this
+     *                  go to the review list instead of last-writer-wins
      */
     public record Sync(
             @DefaultValue({}) List<String> erpOwned,
             @DefaultValue({}) List<String> crmOwned,
             @DefaultValue("CRMHUB") @NotBlank String hubUser,
+            @DefaultValue("5s") @NotNull Duration clockSkewTolerance,
             @DefaultValue("1s") @NotNull Duration outboxPollInterval,
             @DefaultValue("500") @Min(1) int outboxBatch) {
 

@@ -36,7 +36,9 @@ public class AccountWriter {
         /** An older version than the one stored. */
         STALE,
         /** A newer version with the values the CRM already holds: typically the echo of the hub's own write. */
-        UNCHANGED
+        UNCHANGED,
+        /** At least one field went to the review list (see {@code sync_conflict}); the others were applied. */
+        CONFLICT
     }
 
     /** The CRM account concerned (null for a duplicate) and what happened to it. */
@@ -48,42 +50,28 @@ public class AccountWriter {
     private final ProcessedMessages processed;
     private final ObjectMapper json;
 
-    private final String updateSql;
+    private final java.util.Set<String> crmOwned;
+    private final java.util.Set<String> sourceOwned;
+    private final java.time.Duration skewTolerance;
 
     /**
-     * @param crmOwned canonical fields the CRM owns: set when an account is created from a source,
-     *                 never overwritten by a source afterwards
+     * @param crmOwned      fields the CRM owns: set when a source creates the account, never overwritten after
+     * @param sourceOwned   fields the source owns: a source change always wins
+     * @param skewTolerance how close a source change and a CRM edit of the same field may be before
+     *                      neither is trusted to be the later one: the field then goes to review
      */
     public AccountWriter(NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions,
-                         ProcessedMessages processed, ObjectMapper json, java.util.Set<String> crmOwned) {
+                         ProcessedMessages processed, ObjectMapper json, java.util.Set<String> crmOwned,
+                         java.util.Set<String> sourceOwned, java.time.Duration skewTolerance) {
         this.jdbc = crmJdbc;
         this.tx = crmTransactions;
         this.processed = processed;
         this.json = json;
         crmOwned.forEach(AccountColumns::column);
-        this.updateSql = updateSql(crmOwned);
-    }
-
-    /** The update of a source-owned account: only a real difference in the fields the source may write is a change. */
-    private static String updateSql(java.util.Set<String> crmOwned) {
-        java.util.StringJoiner set = new java.util.StringJoiner(", ");
-        java.util.StringJoiner columns = new java.util.StringJoiner(", ");
-        java.util.StringJoiner values = new java.util.StringJoiner(", ");
-        AccountColumns.BY_FIELD.forEach((field, column) -> {
-            if (crmOwned.contains(field)) {
-                return;
-            }
-            String value = "cast(:" + field + " as " + AccountColumns.sqlType(field) + ")";
-            if ("status".equals(field)) {
-                value = "coalesce(" + value + ", status)";
-            }
-            set.add(column + " = " + value);
-            columns.add(column);
-            values.add(value);
-        });
-        // The echo of the hub's own write to the source ends here: same values, no new version, no event.
-        return "update account set " + set + ", updated_at = now(), version = version + 1"
-                + " where id = :id and (" + columns + ", null) is distinct from (" + values + ", null)";
+        sourceOwned.forEach(AccountColumns::column);
+        this.crmOwned = java.util.Set.copyOf(crmOwned);
+        this.sourceOwned = java.util.Set.copyOf(sourceOwned);
+        this.skewTolerance = skewTolerance;
     }
 
     /** The idempotency key of a source change: the record and the source's version of it. */
@@ -132,15 +120,40 @@ public class AccountWriter {
             return new Applied(xref.crmId(), Outcome.STALE);
         }
         p.addValue("id", xref.crmId());
-        int changed = jdbc.update(updateSql, p);
+        java.util.Map<String, String> current = currentValues(xref.crmId());
+        java.util.Map<String, java.time.Instant> edits = fieldEdits(xref.crmId());
+        java.util.List<String> write = new java.util.ArrayList<>();
+        int conflicts = 0;
+        for (String field : AccountColumns.BY_FIELD.keySet()) {
+            String incoming = text(p.getValue(field));
+            if (crmOwned.contains(field) || java.util.Objects.equals(incoming, current.get(field))
+                    || ("status".equals(field) && incoming == null)) {
+                continue;
+            }
+            java.time.Instant edited = edits.get(field);
+            if (sourceOwned.contains(field) || edited == null || src.changedAt() == null
+                    || src.changedAt().isAfter(edited.plus(skewTolerance))) {
+                write.add(field);
+            } else if (edited.isAfter(src.changedAt().plus(skewTolerance))) {
+                // The CRM's edit is the later one: it stands, and travels to the source through the outbox.
+                continue;
+            } else {
+                conflict(xref.crmId(), field, current.get(field), edited, system, incoming, src.changedAt());
+                conflicts++;
+            }
+        }
         jdbc.update("""
                 update xref set source_changed_at = :changedAt, updated_at = now()
                 where entity_type = 'ACCOUNT' and system = :system and external_id = :externalId""", p);
-        if (changed == 0) {
-            return new Applied(xref.crmId(), Outcome.UNCHANGED);
+        if (write.isEmpty()) {
+            // The echo of the hub's own write to the source ends here: same values, no version, no event.
+            return new Applied(xref.crmId(), conflicts > 0 ? Outcome.CONFLICT : Outcome.UNCHANGED);
         }
+        java.util.StringJoiner set = new java.util.StringJoiner(", ");
+        write.forEach(f -> set.add(AccountColumns.column(f) + " = cast(:" + f + " as " + AccountColumns.sqlType(f) + ")"));
+        jdbc.update("update account set " + set + ", updated_at = now(), version = version + 1 where id = :id", p);
         outbox(xref.crmId(), "ACCOUNT_UPDATED", system, account);
-        return new Applied(xref.crmId(), Outcome.UPDATED);
+        return new Applied(xref.crmId(), conflicts > 0 ? Outcome.CONFLICT : Outcome.UPDATED);
     }
 
     private void outbox(UUID id, String type, String origin, Account account) {
@@ -161,6 +174,43 @@ public class AccountWriter {
                 .addValue("city", a.city()).addValue("country", a.country()).addValue("phone", a.phone())
                 .addValue("email", a.email()).addValue("website", a.website()).addValue("creditTerms", a.creditTerms())
                 .addValue("status", a.status()).addValue("customerSince", a.customerSince());
+    }
+
+    private java.util.Map<String, String> currentValues(UUID id) {
+        java.util.Map<String, Object> row = jdbc.queryForMap("""
+                select name, street, postal_code as "postalCode", city, country, phone, email, website,
+                       credit_terms as "creditTerms", status, customer_since::text as "customerSince"
+                from account where id = :id for update""", new MapSqlParameterSource("id", id));
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        row.forEach((k, v) -> m.put(k, text(v)));
+        return m;
+    }
+
+    private java.util.Map<String, Instant> fieldEdits(UUID id) {
+        java.util.Map<String, Instant> m = new java.util.HashMap<>();
+        jdbc.query("select field, edited_at from field_edit where entity_type = 'ACCOUNT' and crm_id = :id",
+                new MapSqlParameterSource("id", id), rs -> {
+                    m.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+                });
+        return m;
+    }
+
+    private void conflict(UUID id, String field, String crmValue, Instant crmEditedAt, String source, String sourceValue,
+                          Instant sourceChangedAt) {
+        jdbc.update("""
+                insert into sync_conflict (entity_type, crm_id, field, crm_value, crm_edited_at, source, source_value, source_changed_at)
+                values ('ACCOUNT', :id, :field, :crmValue, :crmEditedAt, :source, :sourceValue, :sourceChangedAt)""",
+                new MapSqlParameterSource("id", id).addValue("field", field).addValue("crmValue", crmValue)
+                        .addValue("crmEditedAt", Timestamp.from(crmEditedAt)).addValue("source", source)
+                        .addValue("sourceValue", sourceValue).addValue("sourceChangedAt", Timestamp.from(sourceChangedAt)));
+    }
+
+    private static String text(Object v) {
+        if (v == null) {
+            return null;
+        }
+        String s = v.toString().strip();
+        return s.isEmpty() ? null : s;
     }
 
     private static Instant toInstant(Timestamp ts) {

@@ -42,6 +42,12 @@ public class CrmAccountEdits {
         Long version = tx.execute(status -> {
             Long v = jdbc.queryForObject("update account set " + set + ", updated_at = now(), version = version + 1"
                     + " where id = :id returning version", p, Long.class);
+            for (String field : changes.keySet()) {
+                jdbc.update("""
+                        insert into field_edit (entity_type, crm_id, field, edited_at) values ('ACCOUNT', :id, :field, now())
+                        on conflict (entity_type, crm_id, field) do update set edited_at = excluded.edited_at""",
+                        new MapSqlParameterSource("id", accountId).addValue("field", field));
+            }
             Map<String, Object> state = jdbc.queryForMap("""
                     select name, street, postal_code as "postalCode", city, country, phone, email, website,
                            credit_terms as "creditTerms", status, customer_since::text as "customerSince"

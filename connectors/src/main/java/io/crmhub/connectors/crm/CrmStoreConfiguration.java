@@ -51,7 +51,8 @@ public class CrmStoreConfiguration {
     @Bean
     public AccountWriter accountWriter(NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions,
                                        ProcessedMessages processed, ObjectMapper json, HubProperties props) {
-        return new AccountWriter(crmJdbc, crmTransactions, processed, json, props.sync().crmOwnedFields());
+        return new AccountWriter(crmJdbc, crmTransactions, processed, json, props.sync().crmOwnedFields(),
+                props.sync().erpOwnedFields(), props.sync().clockSkewTolerance());
     }
 
     @Bean
