@@ -1,0 +1,140 @@
+package io.crmhub.hub.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.hub.HubApplication;
+import io.crmhub.transformers.model.SourceRecord;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Kafka → CRM throughput of the real account route (idempotency, mapping, validation, upsert,
+ * outbox) against a naive per-message route (one plain INSERT per message) in the same run, and
+ * end-to-end latency at a steady 1,000 events/s. Not part of the test suite: run bench/sync-throughput.
+ */
+@SpringBootTest(classes = HubApplication.class, properties = {"hub.embedded.data-dir=", "hub.erp.poll-interval=1h"})
+class SyncThroughputBench {
+
+    private static final int EVENTS = Integer.getInteger("bench.events", 20_000);
+    private static final int RATE = Integer.getInteger("bench.rate", 1_000);
+    private static final int RATE_SECONDS = Integer.getInteger("bench.rate-seconds", 10);
+
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    Environment env;
+    @Autowired
+    NamedParameterJdbcTemplate crmJdbc;
+    @Autowired
+    ObjectMapper json;
+
+    @Test
+    void measure() throws Exception {
+        JdbcTemplate jdbc = crmJdbc.getJdbcTemplate();
+        for (String r : List.of("account-erp-to-kafka", "account-crm-to-kafka", "account-kafka-to-erp", "account-kafka-to-crm")) {
+            camel.getRouteController().stopRoute(r);
+        }
+        jdbc.execute("create table bench_naive (id text, name text, country text, payload text)");
+        String topic = env.getProperty("hub.topics.erp-account-changed");
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("kafka:bench.naive?groupId=bench-naive&consumersCount={{hub.kafka.consumers}}").autoStartup(false)
+                        .routeId("bench-naive-per-message")
+                        .unmarshal("sourceRecordJson")
+                        .process(e -> {
+                            SourceRecord r = e.getMessage().getBody(SourceRecord.class);
+                            jdbc.update("insert into bench_naive (id, name, country, payload) values (?, ?, ?, ?)",
+                                    r.externalId(), r.columns().get("CNAME"), r.columns().get("CCTRY"), r.columns().toString());
+                        });
+            }
+        });
+
+        Instant base = Instant.parse("2025-08-01T00:00:00Z");
+        publish("bench.naive", "N", EVENTS, i -> base.plusMillis(i), 0);
+        publish(topic, "R", EVENTS, i -> base.plusMillis(i), 0);
+
+        double naive = drain("bench-naive-per-message", () -> count(jdbc, "select count(*) from bench_naive"));
+        double real = drain("account-kafka-to-crm", () -> count(jdbc, "select count(*) from xref where external_id like 'R-%'"));
+
+        System.out.printf("%nBENCH Kafka->CRM, %d events, %s consumer threads, 2 cores:%n", EVENTS, env.getProperty("hub.kafka.consumers"));
+        System.out.printf("BENCH   naive per-message route (one INSERT, no idempotency/mapping): %,.0f events/s%n", naive);
+        System.out.printf("BENCH   real route (key + xref + mapping + validation + upsert + outbox): %,.0f events/s (%.2f x naive)%n", real, real / naive);
+
+        // Steady load: each event carries its send time; latency = CRM commit time - send time.
+        camel.getRouteController().startRoute("account-kafka-to-crm");
+        publish(topic, "L", RATE * RATE_SECONDS, i -> Instant.now(), RATE);
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> count(jdbc, "select count(*) from xref where external_id like 'L-%'") == (long) RATE * RATE_SECONDS);
+        List<Double> ms = jdbc.queryForList("""
+                select extract(epoch from (a.created_at - x.source_changed_at)) * 1000 from xref x join account a on a.id = x.crm_id
+                where x.external_id like 'L-%' order by 1""", Double.class);
+
+        System.out.printf("BENCH   end-to-end latency at %d events/s for %d s: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n%n",
+                RATE, RATE_SECONDS, pct(ms, 0.50), pct(ms, 0.99), ms.get(ms.size() - 1));
+    }
+
+    private double drain(String route, java.util.concurrent.Callable<Long> applied) throws Exception {
+        long t0 = System.nanoTime();
+        camel.getRouteController().startRoute(route);
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> applied.call() >= EVENTS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        camel.getRouteController().stopRoute(route);
+        return EVENTS / seconds;
+    }
+
+    private void publish(String topic, String prefix, int n, java.util.function.IntFunction<Instant> changedAt, int perSecond)
+            throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "acks", "all", "linger.ms", 5),
+                new StringSerializer(), new StringSerializer())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                if (perSecond > 0) {
+                    long due = start + (long) i * 1_000_000_000L / perSecond;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
+                String id = prefix + "-" + i;
+                Map<String, String> cols = new LinkedHashMap<>();
+                cols.put("CUSTNO", id);
+                cols.put("CNAME", "Bench Firma " + i + " GmbH");
+                cols.put("CCTRY", "DE");
+                cols.put("CSTAT", "A");
+                cols.put("CEMAL", "info" + i + "@bench.example");
+                SourceRecord r = new SourceRecord("erp", "account", id, changedAt.apply(i), cols);
+                producer.send(new ProducerRecord<>(topic, id, json.writeValueAsString(r)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static long count(JdbcTemplate jdbc, String sql) {
+        Long n = jdbc.queryForObject(sql, Long.class);
+        return n == null ? 0 : n;
+    }
+
+    private static double pct(List<Double> sorted, double p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+
+}
