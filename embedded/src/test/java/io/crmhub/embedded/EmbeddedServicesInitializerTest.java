@@ -21,14 +21,19 @@ class EmbeddedServicesInitializerTest {
         return ctx;
     }
 
-    @Test
-    void configuredEndpointsKeepTheirEmbeddedPartOff() {
+    /** The embedded profile with real CRM, ERP and Kafka endpoints: only the mail server is left to embed. */
+    private static Map<String, Object> everythingButMailConfigured() {
         Map<String, Object> props = new HashMap<>();
         props.put("hub.embedded.enabled", "true");
         props.put("hub.crm.url", "jdbc:postgresql://db.example:5432/crm");
         props.put("hub.erp.url", "jdbc:mariadb://erp.example:3306/erp");
         props.put("camel.component.kafka.brokers", "kafka.example:9092");
-        GenericApplicationContext ctx = contextWith(props);
+        return props;
+    }
+
+    @Test
+    void configuredEndpointsKeepTheirEmbeddedPartOff() {
+        GenericApplicationContext ctx = contextWith(everythingButMailConfigured());
 
         new EmbeddedServicesInitializer().initialize(ctx);
         ctx.refresh();
@@ -46,12 +51,7 @@ class EmbeddedServicesInitializerTest {
 
     @Test
     void servicesOutliveEveryBeanThatUsesThemAndStopWithTheContext() {
-        Map<String, Object> props = new HashMap<>();
-        props.put("hub.embedded.enabled", "true");
-        props.put("hub.crm.url", "jdbc:postgresql://db.example:5432/crm");
-        props.put("hub.erp.url", "jdbc:mariadb://erp.example:3306/erp");
-        props.put("camel.component.kafka.brokers", "kafka.example:9092");
-        GenericApplicationContext ctx = contextWith(props);
+        GenericApplicationContext ctx = contextWith(everythingButMailConfigured());
         new EmbeddedServicesInitializer().initialize(ctx);
         int smtp = ctx.getEnvironment().getProperty("hub.mail.smtp-port", Integer.class);
         AtomicBoolean upWhileBeanClosed = new AtomicBoolean();
