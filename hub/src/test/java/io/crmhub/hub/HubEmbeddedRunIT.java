@@ -23,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -61,8 +60,6 @@ class HubEmbeddedRunIT {
 
     @Autowired
     NamedParameterJdbcTemplate crmJdbc;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void embeddedPartsStartOnlyForEndpointsNotConfigured() {
@@ -227,29 +224,27 @@ class HubEmbeddedRunIT {
     }
 
     private JsonNode getJson(String user, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = send(user, HttpRequest.newBuilder(uri(path)).GET());
-        assertThat(r.statusCode()).as(path + " " + r.body()).isEqualTo(200);
-        return JSON.readTree(r.body());
+        return api().getJson(user, path);
     }
 
     private HttpResponse<String> send(String user, HttpRequest.Builder request) throws IOException, InterruptedException {
-        return send(user, user, request);
+        return api().send(user, request);
     }
 
     private HttpResponse<String> send(String user, String password, HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(authed(user, password, request), HttpResponse.BodyHandlers.ofString());
+        return api().send(user, password, request);
     }
 
     private static HttpRequest authed(String user, String password, HttpRequest.Builder request) {
-        if (user != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
-        }
-        return request.build();
+        return AdminClient.authed(user, password, request);
     }
 
     private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return api().uri(path);
+    }
+
+    private AdminClient api() {
+        return new AdminClient(port);
     }
 
     private static String enc(String s) {
