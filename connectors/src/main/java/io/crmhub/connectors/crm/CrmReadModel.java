@@ -60,11 +60,6 @@ public class CrmReadModel {
                 .stream().findFirst();
     }
 
-    public long countAccounts() {
-        Long n = jdbc.getJdbcTemplate().queryForObject("select count(*) from account", Long.class);
-        return n == null ? 0 : n;
-    }
-
     public List<ContactView> contacts(UUID accountId, int limit, int offset) {
         return jdbc.query("""
                 select * from contact where (cast(:account as uuid) is null or account_id = cast(:account as uuid))

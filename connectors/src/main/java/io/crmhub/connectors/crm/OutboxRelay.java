@@ -48,9 +48,4 @@ public class OutboxRelay {
                     new MapSqlParameterSource("ids", events.stream().map(OutboxEvent::id).toList()));
         }
     }
-
-    public long unpublished() {
-        Long n = jdbc.getJdbcTemplate().queryForObject("select count(*) from outbox_event where published_at is null", Long.class);
-        return n == null ? 0 : n;
-    }
 }

@@ -1,6 +1,5 @@
 package io.crmhub.connectors.store;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -20,14 +19,9 @@ public class PollerLeases {
     private final NamedParameterJdbcTemplate jdbc;
     private final String owner;
 
-    @Autowired
     public PollerLeases(NamedParameterJdbcTemplate crmJdbc) {
-        this(crmJdbc, ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8));
-    }
-
-    PollerLeases(NamedParameterJdbcTemplate crmJdbc, String owner) {
         this.jdbc = crmJdbc;
-        this.owner = owner;
+        this.owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** This instance's name in the lease table. */

@@ -87,12 +87,6 @@ public class QuarantineStore {
                         readReasons(rs.getString(5)), rs.getString(6), rs.getObject(7, OffsetDateTime.class), rs.getString(8)));
     }
 
-    public long count(String status) {
-        Long n = jdbc.queryForObject("select count(*) from quarantine where (cast(:status as text) is null or status = :status)",
-                new MapSqlParameterSource("status", status), Long.class);
-        return n == null ? 0 : n;
-    }
-
     @SuppressWarnings("unchecked")
     private List<Map<String, String>> readReasons(String text) {
         try {

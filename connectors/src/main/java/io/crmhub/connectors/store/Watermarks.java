@@ -5,7 +5,6 @@ import org.springframework.stereotype.Repository;
 
 import java.time.LocalDateTime;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Per-source polling positions: the last {@code (changed_at, key)} whose changes are safely
@@ -42,10 +41,5 @@ public class Watermarks {
                     last_key = excluded.last_key, updated_at = now()
                 where (watermark.last_changed_at, watermark.last_key) < (excluded.last_changed_at, excluded.last_key)""",
                 Map.of("source", source, "ts", to.changedAt(), "key", to.key()));
-    }
-
-    public Optional<Position> find(String source) {
-        Position p = get(source);
-        return p == Position.START ? Optional.empty() : Optional.of(p);
     }
 }
