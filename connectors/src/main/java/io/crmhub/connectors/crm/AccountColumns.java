@@ -33,6 +33,16 @@ final class AccountColumns {
         BY_FIELD = java.util.Collections.unmodifiableMap(m);
     }
 
+    /** Select list of an account's canonical state: each column under its field name, dates as ISO text. */
+    static final String CANONICAL_SELECT;
+
+    static {
+        java.util.StringJoiner select = new java.util.StringJoiner(", ");
+        BY_FIELD.forEach((field, column) -> select.add(
+                ("date".equals(sqlType(field)) ? column + "::text" : column) + " as \"" + field + "\""));
+        CANONICAL_SELECT = select.toString();
+    }
+
     private AccountColumns() {
     }
 

@@ -121,15 +121,20 @@ public class AccountWriter {
         }
         p.addValue("id", xref.crmId());
         java.util.Map<String, String> current = currentValues(xref.crmId());
-        java.util.Map<String, java.time.Instant> edits = fieldEdits(xref.crmId());
-        java.util.List<String> write = new java.util.ArrayList<>();
-        int conflicts = 0;
+        java.util.List<String> differing = new java.util.ArrayList<>();
         for (String field : AccountColumns.BY_FIELD.keySet()) {
             String incoming = text(p.getValue(field));
-            if (crmOwned.contains(field) || java.util.Objects.equals(incoming, current.get(field))
-                    || ("status".equals(field) && incoming == null)) {
-                continue;
+            if (!crmOwned.contains(field) && !java.util.Objects.equals(incoming, current.get(field))
+                    && !("status".equals(field) && incoming == null)) {
+                differing.add(field);
             }
+        }
+        // The CRM's edit times matter only for fields that differ; an echo has none and costs no look-up.
+        java.util.Map<String, java.time.Instant> edits = differing.isEmpty() ? java.util.Map.of() : fieldEdits(xref.crmId());
+        java.util.List<String> write = new java.util.ArrayList<>();
+        int conflicts = 0;
+        for (String field : differing) {
+            String incoming = text(p.getValue(field));
             java.time.Instant edited = edits.get(field);
             if (sourceOwned.contains(field) || edited == null || src.changedAt() == null
                     || src.changedAt().isAfter(edited.plus(skewTolerance))) {
@@ -177,10 +182,9 @@ public class AccountWriter {
     }
 
     private java.util.Map<String, String> currentValues(UUID id) {
-        java.util.Map<String, Object> row = jdbc.queryForMap("""
-                select name, street, postal_code as "postalCode", city, country, phone, email, website,
-                       credit_terms as "creditTerms", status, customer_since::text as "customerSince"
-                from account where id = :id for update""", new MapSqlParameterSource("id", id));
+        java.util.Map<String, Object> row = jdbc.queryForMap(
+                "select " + AccountColumns.CANONICAL_SELECT + " from account where id = :id for update",
+                new MapSqlParameterSource("id", id));
         java.util.Map<String, String> m = new java.util.HashMap<>();
         row.forEach((k, v) -> m.put(k, text(v)));
         return m;

@@ -48,10 +48,8 @@ public class CrmAccountEdits {
                         on conflict (entity_type, crm_id, field) do update set edited_at = excluded.edited_at""",
                         new MapSqlParameterSource("id", accountId).addValue("field", field));
             }
-            Map<String, Object> state = jdbc.queryForMap("""
-                    select name, street, postal_code as "postalCode", city, country, phone, email, website,
-                           credit_terms as "creditTerms", status, customer_since::text as "customerSince"
-                    from account where id = :id""", p);
+            Map<String, Object> state = jdbc.queryForMap(
+                    "select " + AccountColumns.CANONICAL_SELECT + " from account where id = :id", p);
             state.values().removeIf(java.util.Objects::isNull);
             try {
                 jdbc.update("""
