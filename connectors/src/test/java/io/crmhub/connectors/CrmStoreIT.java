@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.MappingConfiguration;
-import io.crmhub.connectors.crm.AccountWriter;
-import io.crmhub.connectors.crm.AccountWriter.Outcome;
+import io.crmhub.connectors.crm.CrmEntity;
+import io.crmhub.connectors.crm.CrmWriter;
+import io.crmhub.connectors.crm.CrmWriter.Outcome;
+import io.crmhub.connectors.crm.WaitingRecords;
 import io.crmhub.connectors.crm.CrmAccountEdits;
 import io.crmhub.connectors.crm.CrmReadModel;
 import io.crmhub.connectors.crm.CrmStoreConfiguration;
 import io.crmhub.connectors.erp.ErpChangeReader;
 import io.crmhub.connectors.store.PollerLeases;
-import io.crmhub.connectors.store.ProcessedMessages;
 import io.crmhub.connectors.store.QuarantineStore;
 import io.crmhub.connectors.store.Watermarks;
 import io.crmhub.embedded.TestServices;
@@ -46,7 +47,7 @@ class CrmStoreIT {
     private static HikariDataSource crm;
     private static HikariDataSource erp;
     private static NamedParameterJdbcTemplate jdbc;
-    private static AccountWriter writer;
+    private static CrmWriter writer;
     private static RecordMapper mapper;
     private static Watermarks watermarks;
     private static QuarantineStore quarantine;
@@ -61,8 +62,8 @@ class CrmStoreIT {
         erp = TestServices.newErpDataSource(true);
         jdbc = new NamedParameterJdbcTemplate(crm);
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
-        writer = new AccountWriter(jdbc, new TransactionTemplate(new DataSourceTransactionManager(crm)),
-                new ProcessedMessages(jdbc), json, java.util.Set.of(), java.util.Set.of("city"), Duration.ofSeconds(5));
+        writer = new CrmWriter(CrmEntity.ACCOUNT, jdbc.getJdbcTemplate(), new TransactionTemplate(new DataSourceTransactionManager(crm)),
+                new WaitingRecords(jdbc, json), json, Map.of(), Set.of(), Set.of("city"), Duration.ofSeconds(5));
         mapper = new RecordMapper(MappingConfiguration.loadMapping("../config", "erp-account"),
                 MappingConfiguration.loadCodeTables("../config"));
         watermarks = new Watermarks(jdbc);
@@ -96,13 +97,13 @@ class CrmStoreIT {
         assertThat(writer.apply(mapper.map(erpRow("C-1", "Müller GmbH & Co. KG", t2))).outcome()).isEqualTo(Outcome.UPDATED);
         assertThat(writer.apply(mapper.map(erpRow("C-1", "Mueller (old)", t1.minusSeconds(5)))).outcome()).isEqualTo(Outcome.STALE);
 
-        var account = read.account(first.accountId()).orElseThrow();
+        var account = read.account(first.crmId()).orElseThrow();
         assertThat(account.name()).isEqualTo("Müller GmbH & Co. KG");
         assertThat(account.country()).isEqualTo("DE");
         assertThat(account.externalIds()).extracting(CrmReadModel.ExternalId::system, CrmReadModel.ExternalId::externalId)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("ERP", "C-1"));
         assertThat(count("select count(*) from xref where external_id = 'C-1'")).isEqualTo(1);
-        assertThat(count("select count(*) from outbox_event where aggregate_id = '" + first.accountId() + "'"))
+        assertThat(count("select count(*) from outbox_event where aggregate_id = '" + first.crmId() + "'"))
                 .as("one event per applied change").isEqualTo(2);
     }
 
@@ -121,7 +122,7 @@ class CrmStoreIT {
     @Test
     void sharedFieldChangedOnBothSidesGoesToTheLaterWriterOrToReviewWithinTheSkewTolerance() {
         Instant t0 = Instant.parse("2024-05-01T10:00:00Z");
-        UUID id = writer.apply(mapper.map(erpRow("C-20", "Start GmbH", t0))).accountId();
+        UUID id = writer.apply(mapper.map(erpRow("C-20", "Start GmbH", t0))).crmId();
         CrmAccountEdits edits = new CrmAccountEdits(jdbc, new TransactionTemplate(new DataSourceTransactionManager(crm)),
                 new ObjectMapper().registerModule(new JavaTimeModule()));
         edits.update(id, Map.of("name", "CRM Name GmbH", "city", "CRM City"));

@@ -192,7 +192,7 @@ class AccountSyncIT {
         JdbcTemplate erp = new JdbcTemplate(erpDataSource);
         JdbcTemplate crm = crmJdbc.getJdbcTemplate();
         UUID id = crm.queryForObject("select crm_id from xref where entity_type = 'ACCOUNT' and system = 'ERP' and external_id = '0000010081'", UUID.class);
-        camel.getRouteController().stopRoute("account-kafka-to-erp");
+        camel.getRouteController().stopRoute("crm-to-erp");
         edits.update(id, Map.of("website", "www.widgetco.example"));
         Timestamp edited = crm.queryForObject("select edited_at from field_edit where crm_id = ? and field = 'website'", Timestamp.class, id);
         // Someone in the ERP changes the same field one second later (inside the 5 s tolerance).
@@ -206,7 +206,7 @@ class AccountSyncIT {
         assertThat(mine.get("crmValue").asText()).isEqualTo("www.widgetco.example");
         assertThat(mine.get("sourceValue").asText()).isEqualTo("widget-co.example");
         assertThat(crm.queryForObject("select website from account where id = ?", String.class, id)).isEqualTo("www.widgetco.example");
-        camel.getRouteController().startRoute("account-kafka-to-erp");
+        camel.getRouteController().startRoute("crm-to-erp");
 
         String resolve = "/api/conflicts/" + mine.get("id").asLong() + "/resolve";
         assertThat(post("viewer", resolve, "{\"keep\":\"SOURCE\"}").statusCode()).isEqualTo(403);

@@ -29,7 +29,7 @@ public final class CrashPointHub {
                         @Override
                         public void beforeApplicationStart(CamelContext camel) {
                             try {
-                                AdviceWith.adviceWith(camel, "account-erp-to-kafka", a -> a.weaveById("commit-watermark")
+                                AdviceWith.adviceWith(camel, "account-erp-to-kafka", a -> a.weaveById("commit-account-watermark")
                                         .before().process(e -> {
                                             Files.writeString(Path.of(marker), "before commit-watermark");
                                             while (true) {

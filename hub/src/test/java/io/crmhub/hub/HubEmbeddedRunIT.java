@@ -77,7 +77,7 @@ class HubEmbeddedRunIT {
                 "select count(*) from account a join xref x on x.crm_id = a.id and x.entity_type = 'ACCOUNT' and x.system = 'ERP'",
                 Integer.class)).isEqualTo(19));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(getJson("viewer", "/api/quarantine")).hasSize(4));
+                assertThat(getJson("viewer", "/api/quarantine?limit=500")).hasSize(6));
 
         JsonNode mueller = getJson("viewer", "/api/accounts?name=" + enc("Müller"));
         assertThat(mueller).hasSize(1);
@@ -89,8 +89,22 @@ class HubEmbeddedRunIT {
 
         List<String> reasons = new ArrayList<>();
         getJson("viewer", "/api/quarantine").forEach(q -> q.get("reasons").forEach(r -> reasons.add(q.get("sourceId").asText() + "/" + r.get("code").asText())));
-        assertThat(reasons).contains("0000010070/REQUIRED", "0000010071/UNKNOWN_CODE", "0000010021/INVALID_FORMAT");
+        assertThat(reasons).contains("0000010070/REQUIRED", "0000010071/UNKNOWN_CODE", "0000010021/INVALID_FORMAT",
+                "C000020005/INVALID_FORMAT", "C000020008/INVALID_FORMAT");
         assertThat(getJson("viewer", "/api/quarantine").get(0).get("payload").asText()).contains("CUSTNO");
+
+        // Contacts and orders follow their accounts; those whose customer is not in the CRM wait for it.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(crmJdbc.getJdbcTemplate().queryForList("""
+                select x.external_id from xref x where x.system = 'ERP' and x.entity_type in ('CONTACT', 'ORDER')
+                order by 1""", String.class)).containsExactly("C000020001", "C000020002", "C000020003", "C000020004",
+                "C000020007", "O000030001", "O000030002", "O000030003"));
+        List<String> waiting = new ArrayList<>();
+        getJson("viewer", "/api/waiting").forEach(w -> waiting.add(w.get("externalId").asText() + "->" + w.get("waitsFor").asText()
+                + " " + w.get("parentExternalId").asText()));
+        assertThat(waiting).containsExactlyInAnyOrder("C000020006->account 0000099999", "O000030004->account 0000088888");
+        JsonNode muellerContacts = getJson("viewer", "/api/contacts?accountId=" + mueller.get(0).get("id").asText());
+        assertThat(muellerContacts).hasSize(1);
+        assertThat(muellerContacts.get(0).get("phone").asText()).as("read in the account's country").isEqualTo("+492219876540");
     }
 
     @Test
@@ -192,13 +206,13 @@ class HubEmbeddedRunIT {
         String order = jdbc.queryForObject("insert into sales_order (account_id, contact_id, order_number, order_date, currency, total) "
                 + "values (?::uuid, ?::uuid, 'SO-1', date '2024-01-10', 'EUR', 349.90) returning id::text", String.class, account, contact);
         jdbc.update("insert into order_line (order_id, line_number, sku, quantity, unit_price) values (?::uuid, 1, 'BRT-001', 1, 349.90)", order);
-        jdbc.update("insert into xref (entity_type, system, external_id, crm_id) values ('CONTACT', 'ERP', 'C000020004', ?::uuid), "
+        jdbc.update("insert into xref (entity_type, system, external_id, crm_id) values ('CONTACT', 'ERP', 'C-API-1', ?::uuid), "
                 + "('ORDER', 'BILLING', 'in_1Q', ?::uuid)", contact, order);
 
         JsonNode c = getJson("viewer", "/api/contacts/" + contact);
         assertThat(c.get("lastName").asText()).isEqualTo("Schröder");
         assertThat(c.get("role").asText()).isEqualTo("BILLING");
-        assertThat(c.get("externalIds").get(0).get("externalId").asText()).isEqualTo("C000020004");
+        assertThat(c.get("externalIds").get(0).get("externalId").asText()).isEqualTo("C-API-1");
         assertThat(getJson("viewer", "/api/contacts?accountId=" + account)).hasSize(1);
 
         JsonNode o = getJson("viewer", "/api/orders/" + order);

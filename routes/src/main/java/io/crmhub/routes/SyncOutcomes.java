@@ -1,65 +1,66 @@
 package io.crmhub.routes;
 
-import io.crmhub.connectors.crm.AccountWriter;
-import io.crmhub.connectors.erp.ErpAccountWriter;
+import io.crmhub.connectors.erp.ErpWriter;
+import io.crmhub.connectors.sync.InboundChanges;
+import io.crmhub.connectors.sync.SyncConfiguration;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Counts what the sync did with each change ({@code hub_sync_changes_total{entity,outcome}}):
- * created, updated, duplicate (a redelivery absorbed), stale (an older version refused),
- * quarantined. Operators watch the ratios; tests read the figures.
+ * created, updated, duplicate (a redelivery absorbed), stale (an older version refused), waiting
+ * (for its parent), quarantined ...; and what the ERP writer did with CRM changes
+ * ({@code hub_sync_erp_writes_total{outcome}}). Operators watch the ratios; tests read the figures.
  */
 @Component("syncOutcomes")
 public class SyncOutcomes {
 
-    private final Map<AccountWriter.Outcome, Counter> applied = new EnumMap<>(AccountWriter.Outcome.class);
-    private final Counter quarantined;
-    private final Map<ErpAccountWriter.Outcome, Counter> written = new EnumMap<>(ErpAccountWriter.Outcome.class);
+    private final Map<String, Map<InboundChanges.Outcome, Counter>> applied = new HashMap<>();
+    private final Map<ErpWriter.Outcome, Counter> written = new EnumMap<>(ErpWriter.Outcome.class);
 
     public SyncOutcomes(MeterRegistry registry) {
-        for (AccountWriter.Outcome o : AccountWriter.Outcome.values()) {
-            applied.put(o, counter(registry, o.name()));
+        for (String entity : SyncConfiguration.ERP_ENTITIES) {
+            Map<InboundChanges.Outcome, Counter> counters = new EnumMap<>(InboundChanges.Outcome.class);
+            for (InboundChanges.Outcome o : InboundChanges.Outcome.values()) {
+                counters.put(o, Counter.builder("hub.sync.changes").tag("entity", entity).tag("outcome", o.name())
+                        .description("Changes the sync received, by what it did with them").register(registry));
+            }
+            applied.put(entity, counters);
         }
-        this.quarantined = counter(registry, "QUARANTINED");
-        for (ErpAccountWriter.Outcome o : ErpAccountWriter.Outcome.values()) {
-            written.put(o, Counter.builder("hub.sync.erp.writes").tag("entity", "account").tag("outcome", o.name())
+        for (ErpWriter.Outcome o : ErpWriter.Outcome.values()) {
+            written.put(o, Counter.builder("hub.sync.erp.writes").tag("outcome", o.name())
                     .description("CRM changes the sync handed to the ERP, by what it did with them").register(registry));
         }
     }
 
+    /** Counts what a batch (or a single change) did and passes the result on. */
+    public InboundChanges.Result counted(InboundChanges.Result result) {
+        Map<InboundChanges.Outcome, Counter> counters = applied.get(result.entity());
+        result.counts().forEach((outcome, n) -> counters.get(outcome).increment(n));
+        return result;
+    }
+
     /** Counts what the ERP writer did and passes it on. */
-    public ErpAccountWriter.Outcome written(ErpAccountWriter.Outcome outcome) {
+    public ErpWriter.Outcome written(ErpWriter.Outcome outcome) {
         written.get(outcome).increment();
         return outcome;
     }
 
     public double erpWrites(String outcome) {
-        return written.get(ErpAccountWriter.Outcome.valueOf(outcome)).count();
+        return written.get(ErpWriter.Outcome.valueOf(outcome)).count();
     }
 
-    private static Counter counter(MeterRegistry registry, String outcome) {
-        return Counter.builder("hub.sync.changes").tag("entity", "account").tag("outcome", outcome)
-                .description("Changes the sync received, by what it did with them").register(registry);
+    public double count(String entity, String outcome) {
+        return applied.get(entity).get(InboundChanges.Outcome.valueOf(outcome)).count();
     }
 
-    /** Counts and passes the result on. */
-    public AccountWriter.Applied applied(AccountWriter.Applied result) {
-        applied.get(result.outcome()).increment();
-        return result;
-    }
-
-    /** Counts a quarantined record and passes its quarantine id on. */
-    public long quarantined(long quarantineId) {
-        quarantined.increment();
-        return quarantineId;
-    }
-
+    /** Account changes with this outcome. */
     public double count(String outcome) {
-        return "QUARANTINED".equals(outcome) ? quarantined.count() : applied.get(AccountWriter.Outcome.valueOf(outcome)).count();
+        return count("account", outcome);
     }
 }

@@ -31,29 +31,35 @@ public record HubProperties(
         @NotBlank String configDir) {
 
     /**
-     * Field-level system of record for accounts synchronized with the ERP (canonical field names,
-     * kebab-case as in the mapping files).
+     * How the ERP and the CRM are kept in sync.
      *
-     * @param erpOwned  fields the ERP owns: CRM edits of them are never written to the ERP
-     * @param crmOwned  fields the CRM owns: the ERP sets them when it creates an account, never after
-     * @param hubUser   the ERP user the hub writes as (its last-change user column)
+     * @param ownership          field-level system of record per entity ({@code account}, {@code contact}, {@code order})
+     * @param hubUser            the ERP user the hub writes as (its last-change user column)
      * @param clockSkewTolerance a source change and a CRM edit of a shared field closer than this
-     *                  go to the review list instead of last-writer-wins
+     *                           go to the review list instead of last-writer-wins
+     * @param parentWait         how long a record whose parent is not in the CRM yet waits before
+     *                           it goes to quarantine (MISSING_PARENT)
+     * @param waitingRetryInterval how often waiting records are checked for their parent
      */
     public record Sync(
-            @DefaultValue({}) List<String> erpOwned,
-            @DefaultValue({}) List<String> crmOwned,
+            @DefaultValue({}) java.util.Map<String, @Valid Ownership> ownership,
             @DefaultValue("CRMHUB") @NotBlank String hubUser,
             @DefaultValue("5s") @NotNull Duration clockSkewTolerance,
             @DefaultValue("1s") @NotNull Duration outboxPollInterval,
-            @DefaultValue("500") @Min(1) int outboxBatch) {
+            @DefaultValue("500") @Min(1) int outboxBatch,
+            @DefaultValue("1h") @NotNull Duration parentWait,
+            @DefaultValue("2s") @NotNull Duration waitingRetryInterval) {
 
-        public java.util.Set<String> erpOwnedFields() {
-            return camel(erpOwned);
+        /** Fields of the entity the ERP owns (canonical camelCase names). */
+        public java.util.Set<String> erpOwnedFields(String entity) {
+            Ownership o = ownership.get(entity);
+            return o == null ? java.util.Set.of() : camel(o.erpOwned());
         }
 
-        public java.util.Set<String> crmOwnedFields() {
-            return camel(crmOwned);
+        /** Fields of the entity the CRM owns (canonical camelCase names). */
+        public java.util.Set<String> crmOwnedFields(String entity) {
+            Ownership o = ownership.get(entity);
+            return o == null ? java.util.Set.of() : camel(o.crmOwned());
         }
 
         private static java.util.Set<String> camel(List<String> kebab) {
@@ -61,10 +67,21 @@ public record HubProperties(
         }
     }
 
+    /**
+     * Field-level system of record of one entity (kebab-case field names, as in the mapping files).
+     *
+     * @param erpOwned fields the ERP owns: a change from the ERP always wins, CRM edits are never written to the ERP
+     * @param crmOwned fields the CRM owns: the ERP sets them when it creates the record, never after
+     */
+    public record Ownership(@DefaultValue({}) List<String> erpOwned, @DefaultValue({}) List<String> crmOwned) {
+    }
+
     /** How the hub consumes Kafka. */
     public record Kafka(
             /* consumer threads per route; more than the topic's partitions sit idle */
-            @DefaultValue("4") @Min(1) @jakarta.validation.constraints.Max(64) int consumers) {
+            @DefaultValue("4") @Min(1) @jakarta.validation.constraints.Max(64) int consumers,
+            /* records a consumer applies in one CRM transaction */
+            @DefaultValue("500") @Min(1) @jakarta.validation.constraints.Max(5000) int batchSize) {
     }
 
     /** Redelivery of failed messages before they go to the dead-letter topic. */
@@ -106,8 +123,20 @@ public record HubProperties(
     /** Kafka topic names. */
     public record Topics(
             @NotBlank String erpAccountChanged,
-            @NotBlank String crmAccountChanged,
+            @NotBlank String erpContactChanged,
+            @NotBlank String erpOrderChanged,
+            @NotBlank String crmChanged,
             @NotBlank String deadLetter) {
+
+        /** The topic ERP changes of the entity travel on. */
+        public String erpChanged(String entity) {
+            return switch (entity) {
+                case "account" -> erpAccountChanged;
+                case "contact" -> erpContactChanged;
+                case "order" -> erpOrderChanged;
+                default -> throw new IllegalArgumentException("no topic for entity " + entity);
+            };
+        }
     }
 
     /** Users of the management surfaces and the admin API; passwords come from the environment. */

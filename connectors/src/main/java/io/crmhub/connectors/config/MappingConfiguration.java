@@ -5,22 +5,18 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.crmhub.connectors.erp.ErpChangeReader;
-import io.crmhub.connectors.store.PollerLeases;
-import io.crmhub.connectors.store.Watermarks;
 import io.crmhub.transformers.mapping.CodeTables;
 import io.crmhub.transformers.mapping.EntityMapping;
 import io.crmhub.transformers.mapping.FieldRule;
 import io.crmhub.transformers.mapping.FieldType;
+import io.crmhub.transformers.mapping.JoinSpec;
+import io.crmhub.transformers.mapping.LineMapping;
 import io.crmhub.transformers.mapping.RecordMapper;
-import io.crmhub.transformers.mapping.ReverseMapper;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
-import javax.sql.DataSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -45,11 +41,19 @@ public class MappingConfiguration {
     /** The YAML shape of a mapping file. */
     record MappingFile(String source, String entity, String table, String key,
                        @JsonProperty("changed-at") String changedAt, @JsonProperty("changed-by") String changedBy,
-                       LinkedHashMap<String, RuleFile> fields) {
+                       LinkedHashMap<String, RuleFile> fields, JoinSpec join, LinesFile lines) {
     }
 
     record RuleFile(String column, FieldType type, String format, @JsonProperty("code-table") String codeTable,
-                    boolean required, @JsonProperty("max-length") int maxLength) {
+                    boolean required, @JsonProperty("max-length") int maxLength, String references) {
+
+        FieldRule rule() {
+            return new FieldRule(column, type, format, codeTable, required, maxLength, references);
+        }
+    }
+
+    record LinesFile(String table, @JsonProperty("parent-key") String parentKey, @JsonProperty("order-by") String orderBy,
+                     LinkedHashMap<String, RuleFile> fields) {
     }
 
     @Bean
@@ -75,18 +79,14 @@ public class MappingConfiguration {
         return new RecordMapper(loadMapping(props.configDir(), "erp-account"), codeTables);
     }
 
-    @Bean(destroyMethod = "releaseLease")
-    public ErpChangeReader erpAccountChanges(RecordMapper erpAccountMapper,
-                                             @Qualifier("erpDataSource") DataSource erpDataSource,
-                                             Watermarks watermarks, PollerLeases leases, HubProperties props,
-                                             org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate crmJdbc) {
-        return new ErpChangeReader(erpAccountMapper.mapping(), erpDataSource, watermarks, props.erp().pageSize(),
-                leases, props.erp().pollInterval().multipliedBy(3).plusSeconds(5), props.erp().overlap(), crmJdbc);
+    @Bean
+    public RecordMapper erpContactMapper(HubProperties props, CodeTables codeTables) {
+        return new RecordMapper(loadMapping(props.configDir(), "erp-contact"), codeTables);
     }
 
     @Bean
-    public ReverseMapper erpAccountReverseMapper(RecordMapper erpAccountMapper, CodeTables codeTables) {
-        return new ReverseMapper(erpAccountMapper.mapping(), codeTables);
+    public RecordMapper erpOrderMapper(HubProperties props, CodeTables codeTables) {
+        return new RecordMapper(loadMapping(props.configDir(), "erp-order"), codeTables);
     }
 
     /** Reads {@code mappings/<name>.yml}. */
@@ -97,14 +97,22 @@ public class MappingConfiguration {
                     + " nor in the built-in defaults (hub.config-dir)");
         }
         MappingFile f = read(found[0], MappingFile.class);
-        Map<String, FieldRule> rules = new LinkedHashMap<>();
         try {
-            f.fields().forEach((field, r) -> rules.put(camelCase(field),
-                    new FieldRule(r.column(), r.type(), r.format(), r.codeTable(), r.required(), r.maxLength())));
-            return new EntityMapping(f.source(), f.entity(), f.table(), f.key(), f.changedAt(), f.changedBy(), rules);
+            LineMapping lines = f.lines() == null ? null
+                    : new LineMapping(f.lines().table(), f.lines().parentKey(), f.lines().orderBy(), rules(f.lines().fields()));
+            return new EntityMapping(f.source(), f.entity(), f.table(), f.key(), f.changedAt(), f.changedBy(),
+                    rules(f.fields()), f.join(), lines);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(describe(found[0]) + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Map<String, FieldRule> rules(Map<String, RuleFile> fields) {
+        Map<String, FieldRule> rules = new LinkedHashMap<>();
+        if (fields != null) {
+            fields.forEach((field, r) -> rules.put(camelCase(field), r.rule()));
+        }
+        return rules;
     }
 
     private static Resource[] resources(String configDir, String pattern) {

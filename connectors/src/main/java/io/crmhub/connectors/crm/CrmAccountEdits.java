@@ -36,7 +36,7 @@ public class CrmAccountEdits {
         StringJoiner set = new StringJoiner(", ");
         MapSqlParameterSource p = new MapSqlParameterSource("id", accountId);
         changes.forEach((field, value) -> {
-            set.add(AccountColumns.column(field) + " = :" + field);
+            set.add(CrmEntity.ACCOUNT.column(field) + " = :" + field);
             p.addValue(field, value);
         });
         Long version = tx.execute(status -> {
@@ -49,7 +49,7 @@ public class CrmAccountEdits {
                         new MapSqlParameterSource("id", accountId).addValue("field", field));
             }
             Map<String, Object> state = jdbc.queryForMap(
-                    "select " + AccountColumns.CANONICAL_SELECT + " from account where id = :id", p);
+                    "select " + CrmEntity.ACCOUNT.canonicalSelect() + " from account where id = :id", p);
             state.values().removeIf(java.util.Objects::isNull);
             try {
                 jdbc.update("""

@@ -3,8 +3,6 @@ package io.crmhub.connectors.crm;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.HubProperties;
 import io.crmhub.connectors.config.Pools;
-import io.crmhub.connectors.store.ProcessedMessages;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.flywaydb.core.Flyway;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -46,13 +44,6 @@ public class CrmStoreConfiguration {
     @Bean
     public TransactionTemplate crmTransactions(PlatformTransactionManager crmTransactionManager) {
         return new TransactionTemplate(crmTransactionManager);
-    }
-
-    @Bean
-    public AccountWriter accountWriter(NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions,
-                                       ProcessedMessages processed, ObjectMapper json, HubProperties props) {
-        return new AccountWriter(crmJdbc, crmTransactions, processed, json, props.sync().crmOwnedFields(),
-                props.sync().erpOwnedFields(), props.sync().clockSkewTolerance());
     }
 
     @Bean

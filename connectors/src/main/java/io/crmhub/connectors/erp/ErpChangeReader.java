@@ -1,10 +1,11 @@
 package io.crmhub.connectors.erp;
 
-import io.crmhub.connectors.crm.AccountWriter;
 import io.crmhub.connectors.store.PollerLeases;
 import io.crmhub.connectors.store.Watermarks;
 import io.crmhub.connectors.store.Watermarks.Position;
 import io.crmhub.transformers.mapping.EntityMapping;
+import io.crmhub.transformers.mapping.JoinSpec;
+import io.crmhub.transformers.mapping.LineMapping;
 import io.crmhub.transformers.model.SourceRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -48,6 +49,8 @@ public class ErpChangeReader {
     private final String overlapSql;
     private final String watermarkName;
     private final String sql;
+    private final NamedParameterJdbcTemplate erpLines;
+    private final String linesSql;
 
     /**
      * @param leaseTtl how long this instance keeps the source after a poll; a poll interval or
@@ -74,6 +77,7 @@ public class ErpChangeReader {
         JdbcTemplate jdbc = new JdbcTemplate(erpDataSource);
         jdbc.setMaxRows(pageSize);
         this.erp = new NamedParameterJdbcTemplate(jdbc);
+        this.erpLines = new NamedParameterJdbcTemplate(erpDataSource);
         this.watermarks = watermarks;
         this.leases = leases;
         this.leaseTtl = leaseTtl;
@@ -81,14 +85,26 @@ public class ErpChangeReader {
         this.crm = crm;
         this.watermarkName = mapping.source() + "." + mapping.entity();
         // Identifiers come from the validated mapping; values are bound parameters.
-        String ts = mapping.changedAtColumn();
-        String key = mapping.keyColumn();
-        this.sql = "SELECT * FROM " + mapping.table()
-                + " WHERE " + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key)"
+        String ts = "t." + mapping.changedAtColumn();
+        String key = "t." + mapping.keyColumn();
+        String from = "SELECT t.*" + joinColumns(mapping) + " FROM " + mapping.table() + " t" + joinClause(mapping);
+        this.sql = from + " WHERE " + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key)"
                 + " ORDER BY " + ts + ", " + key;
-        this.overlapSql = "SELECT * FROM " + mapping.table()
+        this.overlapSql = from
                 + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
                 + " ORDER BY " + ts + ", " + key;
+        LineMapping lines = mapping.lines();
+        this.linesSql = lines == null ? null : "SELECT * FROM " + lines.table() + " WHERE " + lines.parentKeyColumn()
+                + " IN (:keys) ORDER BY " + lines.parentKeyColumn() + ", " + lines.orderByColumn();
+    }
+
+    private static String joinColumns(EntityMapping m) {
+        return m.join() == null ? "" : m.join().columns().stream().map(c -> ", j." + c).reduce("", String::concat);
+    }
+
+    private static String joinClause(EntityMapping m) {
+        JoinSpec j = m.join();
+        return j == null ? "" : " LEFT JOIN " + j.table() + " j ON j." + j.key() + " = t." + j.key();
     }
 
     public String watermarkName() {
@@ -107,13 +123,24 @@ public class ErpChangeReader {
         MapSqlParameterSource p = new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key());
         List<SourceRecord> rows = erp.query(sql, p, (rs, i) -> toRecord(rs));
         Position next = rows.isEmpty() ? from : positionOf(rows.get(rows.size() - 1));
-        List<SourceRecord> late = lateRows(from, p);
-        if (late.isEmpty()) {
-            return new ChangeBatch(watermarkName, rows, next);
-        }
-        List<SourceRecord> all = new java.util.ArrayList<>(late);
+        List<SourceRecord> all = new java.util.ArrayList<>(lateRows(from, p));
         all.addAll(rows);
-        return new ChangeBatch(watermarkName, all, next);
+        return new ChangeBatch(watermarkName, withLines(all), next);
+    }
+
+    /** Attaches each record's detail rows, read in one query for the page. */
+    private List<SourceRecord> withLines(List<SourceRecord> records) {
+        if (linesSql == null || records.isEmpty()) {
+            return records;
+        }
+        Map<String, List<Map<String, String>>> byParent = new java.util.HashMap<>();
+        erpLines.query(linesSql, new MapSqlParameterSource("keys", records.stream().map(SourceRecord::externalId).toList()),
+                rs -> {
+                    Map<String, String> line = columns(rs);
+                    byParent.computeIfAbsent(line.get(mapping.lines().parentKeyColumn().toUpperCase(java.util.Locale.ROOT)).strip(),
+                            k -> new java.util.ArrayList<>()).add(line);
+                });
+        return records.stream().map(r -> r.withLines(byParent.getOrDefault(r.externalId().strip(), List.of()))).toList();
     }
 
     /** Rows behind the watermark, inside the overlap window, whose version the CRM does not have yet. */
@@ -127,7 +154,7 @@ public class ErpChangeReader {
             return List.of();
         }
         Map<String, SourceRecord> byKey = new LinkedHashMap<>();
-        window.forEach(r -> byKey.put(AccountWriter.messageKey(r), r));
+        window.forEach(r -> byKey.put(r.versionKey(), r));
         java.util.Set<String> known = new java.util.HashSet<>(crm.queryForList(
                 "select message_key from processed_message where message_key in (:keys)"
                         + " union all select message_key from quarantine where message_key in (:keys)",
@@ -152,12 +179,17 @@ public class ErpChangeReader {
         return new Position(LocalDateTime.ofInstant(r.changedAt(), ZoneOffset.UTC), r.columns().get(mapping.keyColumn()));
     }
 
-    private SourceRecord toRecord(ResultSet rs) throws SQLException {
+    private static Map<String, String> columns(ResultSet rs) throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
         Map<String, String> columns = new LinkedHashMap<>();
         for (int c = 1; c <= md.getColumnCount(); c++) {
             columns.put(md.getColumnLabel(c).toUpperCase(java.util.Locale.ROOT), text(rs.getObject(c)));
         }
+        return columns;
+    }
+
+    private SourceRecord toRecord(ResultSet rs) throws SQLException {
+        Map<String, String> columns = columns(rs);
         Timestamp changed = rs.getTimestamp(mapping.changedAtColumn());
         // ERP times are taken as UTC wall-clock: the watermark compares them as they are stored.
         return new SourceRecord(mapping.source(), mapping.entity(), columns.get(mapping.keyColumn()),

@@ -2,7 +2,6 @@ package io.crmhub.connectors.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.crmhub.connectors.crm.AccountWriter;
 import io.crmhub.transformers.mapping.MappedRecord;
 import io.crmhub.transformers.validation.Violation;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -36,7 +35,7 @@ public class QuarantineStore {
      */
     public long reject(MappedRecord rejected) {
         try {
-            return add(AccountWriter.messageKey(rejected.source()), rejected.source().system(),
+            return add(rejected.source().versionKey(), rejected.source().system(),
                     rejected.source().entity(), rejected.source().externalId(),
                     rejected.violations(), json.writeValueAsString(rejected.source()));
         } catch (JsonProcessingException e) {

@@ -9,14 +9,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A source record after mapping: canonical field values and every violation found on the way.
- * Typed getters keep the entity factories short.
+ * A source record after mapping: canonical field values, the canonical values of its detail rows,
+ * and every violation found on the way. Typed getters keep the entity factories short.
  */
-public record MappedRecord(SourceRecord source, Map<String, Object> values, List<Violation> violations) {
+public record MappedRecord(SourceRecord source, Map<String, Object> values, List<Map<String, Object>> lines,
+                           List<Violation> violations) {
 
     public MappedRecord {
         values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
+        lines = lines == null ? List.of() : lines.stream()
+                .map(l -> java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(l))).toList();
         violations = List.copyOf(violations);
+    }
+
+    public MappedRecord(SourceRecord source, Map<String, Object> values, List<Violation> violations) {
+        this(source, values, List.of(), violations);
     }
 
     public boolean valid() {

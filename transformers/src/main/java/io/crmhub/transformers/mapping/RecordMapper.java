@@ -31,7 +31,15 @@ public final class RecordMapper {
     public RecordMapper(EntityMapping mapping, CodeTables codeTables) {
         this.mapping = mapping;
         this.codeTables = codeTables;
-        mapping.fields().forEach((field, rule) -> {
+        check(mapping.fields(), "");
+        if (mapping.lines() != null) {
+            check(mapping.lines().fields(), "lines.");
+        }
+    }
+
+    private void check(Map<String, FieldRule> rules, String prefix) {
+        rules.forEach((name, rule) -> {
+            String field = prefix + name;
             if (rule.codeTable() != null && rule.type() != FieldType.COUNTRY && !codeTables.has(rule.codeTable())) {
                 throw new IllegalArgumentException("mapping " + mapping.source() + "/" + mapping.entity() + " field "
                         + field + " names unknown code table '" + rule.codeTable() + "'");
@@ -47,10 +55,27 @@ public final class RecordMapper {
     }
 
     public MappedRecord map(SourceRecord record) {
-        Map<String, Object> values = new LinkedHashMap<>();
         List<Violation> violations = new ArrayList<>();
-        mapping.fields().forEach((field, rule) -> {
-            String raw = record.columns().get(rule.column());
+        Map<String, Object> values = mapRow(mapping.fields(), record.columns(), "", "", violations);
+        List<Map<String, Object>> lines = new ArrayList<>();
+        if (mapping.lines() != null) {
+            for (int i = 0; i < record.lines().size(); i++) {
+                lines.add(mapRow(mapping.lines().fields(), record.lines().get(i), "lines.", "lines[" + i + "].", violations));
+            }
+        }
+        return new MappedRecord(record, values, lines, violations);
+    }
+
+    /**
+     * @param rulePrefix  prefix of the fields' names among this mapper's date formats
+     * @param fieldPrefix prefix of the fields' names in violations, so that a line's fault names the line
+     */
+    private Map<String, Object> mapRow(Map<String, FieldRule> rules, Map<String, String> columns, String rulePrefix,
+                                       String fieldPrefix, List<Violation> violations) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        rules.forEach((name, rule) -> {
+            String field = fieldPrefix + name;
+            String raw = columns.get(rule.column());
             String text = Text.clean(raw);
             if (text == null) {
                 if (rule.required()) {
@@ -58,20 +83,20 @@ public final class RecordMapper {
                 }
                 return;
             }
-            Object value = convert(field, rule, text, values, violations);
+            Object value = convert(field, rulePrefix + name, rule, text, values, violations);
             if (value != null) {
                 if (rule.maxLength() > 0 && value instanceof String s && s.length() > rule.maxLength()) {
                     violations.add(new Violation(ReasonCode.TOO_LONG, field,
                             "'" + s + "' is longer than " + rule.maxLength()));
                     return;
                 }
-                values.put(field, value);
+                values.put(name, value);
             }
         });
-        return new MappedRecord(record, values, violations);
+        return values;
     }
 
-    private Object convert(String field, FieldRule rule, String text, Map<String, Object> values,
+    private Object convert(String field, String ruleName, FieldRule rule, String text, Map<String, Object> values,
                            List<Violation> violations) {
         switch (rule.type()) {
             case COUNTRY -> {
@@ -80,7 +105,7 @@ public final class RecordMapper {
             }
             case DATE -> {
                 try {
-                    return LocalDate.parse(text, formatters.get(field));
+                    return LocalDate.parse(text, formatters.get(ruleName));
                 } catch (DateTimeParseException e) {
                     return reject(violations, ReasonCode.INVALID_FORMAT, field,
                             "'" + text + "' is not a date of the form " + rule.format());
@@ -92,6 +117,24 @@ public final class RecordMapper {
                 } catch (NumberFormatException e) {
                     return reject(violations, ReasonCode.INVALID_FORMAT, field, "'" + text + "' is not a number");
                 }
+            }
+            case INTEGER -> {
+                try {
+                    return new BigDecimal(text).intValueExact();
+                } catch (NumberFormatException | ArithmeticException e) {
+                    return reject(violations, ReasonCode.INVALID_FORMAT, field, "'" + text + "' is not a whole number");
+                }
+            }
+            case CURRENCY -> {
+                String code = text.toUpperCase(java.util.Locale.ROOT);
+                try {
+                    return java.util.Currency.getInstance(code).getCurrencyCode();
+                } catch (IllegalArgumentException e) {
+                    return reject(violations, ReasonCode.UNKNOWN_CODE, field, "'" + text + "' is not an ISO 4217 currency");
+                }
+            }
+            case REFERENCE -> {
+                return text;
             }
             case EMAIL -> {
                 return Emails.canonical(text).orElseGet(() ->

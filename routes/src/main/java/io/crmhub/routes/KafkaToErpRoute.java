@@ -4,19 +4,19 @@ import org.apache.camel.builder.RouteBuilder;
 import org.springframework.stereotype.Component;
 
 /**
- * Writes CRM account changes to the ERP: through the cross-reference, as the hub's ERP user, never
+ * Writes CRM changes to the ERP: through the cross-reference, as the hub's ERP user, never
  * back to the system a change came from.
  */
 @Component
-public class AccountKafkaToErpRoute extends RouteBuilder {
+public class KafkaToErpRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.crm-account-changed}}?consumersCount={{hub.kafka.consumers}}")
-                .routeId("account-kafka-to-erp")
+        from("kafka:{{hub.topics.crm-changed}}?consumersCount={{hub.kafka.consumers}}")
+                .routeId("crm-to-erp")
                 .routeConfigurationId("kafka-consumer")
                 .unmarshal("outboxEventJson").id("read-crm-change")
-                .bean("erpAccountWriter", "apply").id("write-erp-customer")
+                .bean("erpWriter", "apply").id("write-erp-record")
                 .bean("syncOutcomes", "written").id("count-written");
     }
 }

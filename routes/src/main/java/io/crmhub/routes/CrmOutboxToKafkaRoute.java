@@ -5,19 +5,19 @@ import org.apache.camel.component.kafka.KafkaConstants;
 import org.springframework.stereotype.Component;
 
 /**
- * Relays CRM account changes from the transactional outbox to Kafka, keyed by the CRM account id.
+ * Relays CRM changes (accounts, contacts, orders) from the transactional outbox to Kafka, keyed by the CRM record id.
  * Claim, publish and mark run in one CRM transaction: a failed publish leaves the events for the
  * next poll, and instances relaying at the same time take disjoint batches.
  */
 @Component
-public class AccountCrmToKafkaRoute extends RouteBuilder {
+public class CrmOutboxToKafkaRoute extends RouteBuilder {
 
     static final String CLAIMED = "hubClaimedEvents";
 
     @Override
     public void configure() {
         from("timer:crm-outbox-relay?delay=1000&period={{hub.sync.outbox-poll-interval}}&synchronous=true")
-                .routeId("account-crm-to-kafka")
+                .routeId("crm-outbox-to-kafka")
                 .transacted()
                 .bean("outboxRelay", "claimBatch(${properties:hub.sync.outbox-batch})").id("claim-outbox-events")
                 .filter(simple("${body.size} > 0")).id("any-events")
@@ -25,7 +25,7 @@ public class AccountCrmToKafkaRoute extends RouteBuilder {
                     .split(body()).stopOnException().id("each-event")
                         .setHeader(KafkaConstants.KEY, simple("${body.aggregateId}"))
                         .marshal("outboxEventJson")
-                        .to("kafka:{{hub.topics.crm-account-changed}}").id("publish-crm-change")
+                        .to("kafka:{{hub.topics.crm-changed}}").id("publish-crm-change")
                     .end()
                     .setBody(exchangeProperty(CLAIMED))
                     .bean("outboxRelay", "markPublished").id("mark-published")

@@ -1,0 +1,553 @@
+package io.crmhub.connectors.crm;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.CrmEntity.Column;
+import io.crmhub.transformers.mapping.MappedRecord;
+import io.crmhub.transformers.model.SourceRecord;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.UUID;
+
+/**
+ * Applies changes from an outside system to one CRM entity, each version once, a batch at a time.
+ * In one transaction, with a fixed number of statements whatever the batch size:
+ * <ol>
+ *   <li>pointers to other records (a contact's account) are resolved through the cross-reference;
+ *   a record whose parent is not in the CRM yet waits ({@link WaitingRecords}), it is never
+ *   written as an orphan nor given a placeholder parent;</li>
+ *   <li>each version's key is recorded (a redelivery finds it and does nothing);</li>
+ *   <li>the cross-reference is locked and resolved, so an external id always lands on the same CRM
+ *   record; a version older than the one applied is refused;</li>
+ *   <li>changed fields are written by the field-level system of record: source-owned fields
+ *   always, CRM-owned fields only on creation, shared fields by last writer with a clock-skew
+ *   tolerance, inside which the field goes to the review list ({@code sync_conflict});</li>
+ *   <li>detail rows (an order's lines) are replaced when they differ, and an outbox event is
+ *   written for every created or changed record.</li>
+ * </ol>
+ */
+public class CrmWriter {
+
+    /** What applying a change did. */
+    public enum Outcome {
+        CREATED, UPDATED,
+        /** A redelivery of a change already applied. */
+        DUPLICATE,
+        /** An older version than the one stored (or one overtaken by a later version in the same batch). */
+        STALE,
+        /** A newer version with the values the CRM already holds: typically the echo of the hub's own write. */
+        UNCHANGED,
+        /** At least one field went to the review list (see {@code sync_conflict}); the others were applied. */
+        CONFLICT,
+        /** The record points to a parent the CRM does not have yet: it waits and is applied when the parent arrives. */
+        WAITING
+    }
+
+    /** The CRM record concerned (null for a duplicate or a waiting record) and what happened to it. */
+    public record Applied(UUID crmId, Outcome outcome) {
+    }
+
+    private final CrmEntity entity;
+    private final String consumer;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final WaitingRecords waiting;
+    private final ObjectMapper json;
+    private final Map<String, String> references;
+    private final Set<String> crmOwned;
+    private final Set<String> sourceOwned;
+    private final Duration skewTolerance;
+    private final String insertSql;
+    private final String updateSql;
+    private final String insertLineSql;
+
+    /**
+     * @param references    fields that point to another entity, by field: that entity ({@code account})
+     * @param crmOwned      fields the CRM owns: set when a source creates the record, never overwritten after
+     * @param sourceOwned   fields the source owns: a source change always wins
+     * @param skewTolerance how close a source change and a CRM edit of the same field may be before
+     *                      neither is trusted to be the later one: the field then goes to review
+     */
+    public CrmWriter(CrmEntity entity, JdbcTemplate crmJdbc, TransactionTemplate crmTransactions, WaitingRecords waiting,
+                     ObjectMapper json, Map<String, String> references, Set<String> crmOwned, Set<String> sourceOwned,
+                     Duration skewTolerance) {
+        this.entity = entity;
+        this.consumer = entity.type().toLowerCase(Locale.ROOT) + "-sync";
+        this.jdbc = crmJdbc;
+        this.tx = crmTransactions;
+        this.waiting = waiting;
+        this.json = json;
+        references.keySet().forEach(entity::column);
+        crmOwned.forEach(entity::column);
+        sourceOwned.stream().filter(f -> !"lines".equals(f)).forEach(entity::column);
+        this.references = Map.copyOf(references);
+        this.crmOwned = Set.copyOf(crmOwned);
+        this.sourceOwned = Set.copyOf(sourceOwned);
+        this.skewTolerance = skewTolerance;
+
+        StringJoiner cols = new StringJoiner(", ", "id, ", "");
+        StringJoiner vals = new StringJoiner(", ", "cast(? as uuid), ", "");
+        StringJoiner set = new StringJoiner(", ");
+        entity.fields().forEach((field, c) -> {
+            cols.add(c.name());
+            String cast = "cast(? as " + c.sqlType() + ")";
+            String dflt = entity.defaults().get(field);
+            vals.add(dflt == null ? cast : "coalesce(" + cast + ", '" + dflt + "')");
+            set.add(c.name() + " = " + cast);
+        });
+        this.insertSql = "insert into " + entity.table() + " (" + cols + ") values (" + vals + ")";
+        this.updateSql = "update " + entity.table() + " set " + set
+                + ", updated_at = now(), version = version + 1 where id = cast(? as uuid)";
+        if (entity.lines() != null) {
+            StringJoiner lc = new StringJoiner(", ", entity.lines().parentColumn() + ", ", "");
+            StringJoiner lv = new StringJoiner(", ", "cast(? as uuid), ", "");
+            entity.lines().fields().values().forEach(c -> {
+                lc.add(c.name());
+                lv.add("cast(? as " + c.sqlType() + ")");
+            });
+            this.insertLineSql = "insert into " + entity.lines().table() + " (" + lc + ") values (" + lv + ")";
+        } else {
+            this.insertLineSql = null;
+        }
+    }
+
+    public CrmEntity entity() {
+        return entity;
+    }
+
+    /** The name under which this writer records the version keys it applied. */
+    public String consumer() {
+        return consumer;
+    }
+
+    public Applied apply(MappedRecord record) {
+        return applyAll(List.of(record)).get(0);
+    }
+
+    /** Applies the records in one transaction; the results are in the records' order. */
+    public List<Applied> applyAll(List<MappedRecord> records) {
+        return tx.execute(status -> applyInTransaction(records));
+    }
+
+    /** As {@link #applyAll}, inside the caller's CRM transaction. */
+    public List<Applied> applyInTransaction(List<MappedRecord> records) {
+        for (MappedRecord r : records) {
+            if (!r.valid()) {
+                throw new IllegalArgumentException("invalid record must go to quarantine, not to the CRM: " + r.violations());
+            }
+        }
+        if (records.isEmpty()) {
+            return List.of();
+        }
+        Applied[] out = new Applied[records.size()];
+        List<Change> ready = resolveParents(records, out);
+        List<Change> fresh = recordKeys(ready, out);
+        List<Change> latest = latestPerRecord(fresh, out);
+        if (latest.isEmpty()) {
+            return List.of(out);
+        }
+        String system = latest.get(0).system;
+        if (latest.stream().anyMatch(c -> !c.system.equals(system))) {
+            throw new IllegalArgumentException("a batch holds the changes of one source system");
+        }
+        Map<String, Xref> xrefs = lockXrefs(system, latest);
+        List<Change> creates = new ArrayList<>();
+        List<Change> updates = new ArrayList<>();
+        for (Change c : latest) {
+            Xref x = xrefs.get(c.externalId);
+            if (x == null) {
+                creates.add(c);
+            } else if (x.changedAt != null && c.changedAt != null && !c.changedAt.isAfter(x.changedAt)) {
+                out[c.index] = new Applied(x.crmId, Outcome.STALE);
+            } else {
+                c.crmId = x.crmId;
+                updates.add(c);
+            }
+        }
+        update(system, updates, out);
+        create(system, creates, out);
+        return List.of(out);
+    }
+
+    /** Resolves pointer fields to CRM ids; a record with an unknown parent waits. */
+    private List<Change> resolveParents(List<MappedRecord> records, Applied[] out) {
+        Map<String, Map<String, String>> resolved = new HashMap<>();
+        references.forEach((field, parent) -> {
+            Set<String> keys = new HashSet<>();
+            records.forEach(r -> keys.add(r.text(field)));
+            keys.remove(null);
+            Map<String, String> ids = new HashMap<>();
+            if (!keys.isEmpty()) {
+                jdbc.query("select external_id, crm_id::text from xref where entity_type = ? and system = ? and external_id = any(?)",
+                        rs -> {
+                            ids.put(rs.getString(1), rs.getString(2));
+                        }, parent.toUpperCase(Locale.ROOT), system(records.get(0).source()), keys.toArray(String[]::new));
+            }
+            resolved.put(field, ids);
+        });
+        List<Change> ready = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            MappedRecord r = records.get(i);
+            Map<String, String> values = canonical(r.values());
+            String missing = null;
+            for (Map.Entry<String, String> ref : references.entrySet()) {
+                String key = values.get(ref.getKey());
+                String crmId = key == null ? null : resolved.get(ref.getKey()).get(key);
+                if (key != null && crmId == null) {
+                    missing = ref.getKey();
+                    waiting.park(r.source(), ref.getValue(), key);
+                    break;
+                }
+                values.put(ref.getKey(), crmId);
+            }
+            if (missing != null) {
+                out[i] = new Applied(null, Outcome.WAITING);
+                continue;
+            }
+            List<Map<String, String>> lines = r.lines().stream().map(CrmWriter::canonical).toList();
+            ready.add(new Change(i, r.source(), values, lines));
+        }
+        return ready;
+    }
+
+    /** Records each version key; a key seen before (in the store or earlier in the batch) is a duplicate. */
+    private List<Change> recordKeys(List<Change> ready, Applied[] out) {
+        if (ready.isEmpty()) {
+            return ready;
+        }
+        Map<String, Change> firstByKey = new LinkedHashMap<>();
+        for (Change c : ready) {
+            if (firstByKey.putIfAbsent(c.source.versionKey(), c) != null) {
+                out[c.index] = new Applied(null, Outcome.DUPLICATE);
+            }
+        }
+        Set<String> inserted = new HashSet<>(jdbc.queryForList("""
+                insert into processed_message (consumer, message_key) select ?, unnest(?)
+                on conflict do nothing returning message_key""", String.class, consumer,
+                firstByKey.keySet().toArray(String[]::new)));
+        List<Change> fresh = new ArrayList<>(inserted.size());
+        firstByKey.forEach((key, c) -> {
+            if (inserted.contains(key)) {
+                fresh.add(c);
+            } else {
+                out[c.index] = new Applied(null, Outcome.DUPLICATE);
+            }
+        });
+        return fresh;
+    }
+
+    /** Of several versions of one record in the batch, only the latest is applied; the others are stale. */
+    private static List<Change> latestPerRecord(List<Change> fresh, Applied[] out) {
+        Map<String, Change> latest = new LinkedHashMap<>();
+        for (Change c : fresh) {
+            Change seen = latest.get(c.externalId);
+            if (seen == null || (c.changedAt != null && (seen.changedAt == null || !c.changedAt.isBefore(seen.changedAt)))) {
+                if (seen != null) {
+                    out[seen.index] = new Applied(null, Outcome.STALE);
+                }
+                latest.put(c.externalId, c);
+            } else {
+                out[c.index] = new Applied(null, Outcome.STALE);
+            }
+        }
+        List<Change> sorted = new ArrayList<>(latest.values());
+        // A fixed lock order: instances working on overlapping batches cannot deadlock.
+        sorted.sort(Comparator.comparing(c -> c.externalId));
+        return sorted;
+    }
+
+    private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
+        Map<String, Xref> xrefs = new HashMap<>();
+        jdbc.query("""
+                select external_id, crm_id, source_changed_at from xref
+                where entity_type = ? and system = ? and external_id = any(?) order by external_id for update""",
+                rs -> {
+                    Timestamp ts = rs.getTimestamp(3);
+                    xrefs.put(rs.getString(1), new Xref(rs.getObject(2, UUID.class), ts == null ? null : ts.toInstant()));
+                }, entity.type(), system, changes.stream().map(c -> c.externalId).toArray(String[]::new));
+        return xrefs;
+    }
+
+    private void update(String system, List<Change> updates, Applied[] out) {
+        if (updates.isEmpty()) {
+            return;
+        }
+        String[] ids = updates.stream().map(c -> c.crmId.toString()).toArray(String[]::new);
+        Map<String, Map<String, String>> current = new HashMap<>();
+        jdbc.query("select id::text, " + entity.canonicalSelect() + " from " + entity.table()
+                + " where id = any(cast(? as uuid[])) for update", rs -> {
+                    Map<String, String> row = new HashMap<>();
+                    for (String field : entity.fields().keySet()) {
+                        row.put(field, rs.getString(field));
+                    }
+                    current.put(rs.getString(1), row);
+                }, (Object) ids);
+        Map<String, List<Map<String, String>>> currentLines = currentLines(ids);
+
+        List<Change> differing = new ArrayList<>();
+        for (Change c : updates) {
+            Map<String, String> now = current.get(c.crmId.toString());
+            for (Map.Entry<String, Column> f : entity.fields().entrySet()) {
+                String field = f.getKey();
+                String incoming = c.values.get(field);
+                if (!crmOwned.contains(field) && !same(f.getValue(), incoming, now.get(field))
+                        && !(incoming == null && entity.defaults().containsKey(field))) {
+                    c.differing.add(field);
+                }
+            }
+            c.linesDiffer = entity.lines() != null && !sameLines(c.lines, currentLines.getOrDefault(c.crmId.toString(), List.of()));
+            if (!c.differing.isEmpty()) {
+                differing.add(c);
+            }
+        }
+        // The CRM's edit times matter only for fields that differ; echoes cost no look-up.
+        Map<String, Map<String, Instant>> edits = fieldEdits(differing);
+        List<Object[]> rows = new ArrayList<>();
+        List<Object[]> conflicts = new ArrayList<>();
+        List<Change> replaceLines = new ArrayList<>();
+        List<Object[]> events = new ArrayList<>();
+        List<Object[]> xrefUpdates = new ArrayList<>();
+        for (Change c : updates) {
+            Map<String, String> now = current.get(c.crmId.toString());
+            Map<String, Instant> edited = edits.getOrDefault(c.crmId.toString(), Map.of());
+            Map<String, String> merged = new LinkedHashMap<>(now);
+            boolean written = false;
+            int conflicted = 0;
+            for (String field : c.differing) {
+                String incoming = c.values.get(field);
+                Instant crmEdit = edited.get(field);
+                if (sourceOwned.contains(field) || crmEdit == null || c.changedAt == null
+                        || c.changedAt.isAfter(crmEdit.plus(skewTolerance))) {
+                    merged.put(field, incoming);
+                    written = true;
+                } else if (!crmEdit.isAfter(c.changedAt.plus(skewTolerance))) {
+                    conflicts.add(new Object[]{entity.type(), c.crmId, field, now.get(field), Timestamp.from(crmEdit),
+                            system, incoming, Timestamp.from(c.changedAt)});
+                    conflicted++;
+                }
+                // otherwise the CRM's edit is the later one: it stands, and travels to the source through the outbox.
+            }
+            if (written || c.linesDiffer) {
+                rows.add(row(merged, c.crmId));
+            }
+            if (c.linesDiffer) {
+                replaceLines.add(c);
+            }
+            xrefUpdates.add(new Object[]{c.changedAt == null ? null : Timestamp.from(c.changedAt), entity.type(), system, c.externalId});
+            if (written || c.linesDiffer) {
+                events.add(event(c.crmId, "UPDATED", system, merged, c.lines));
+                out[c.index] = new Applied(c.crmId, conflicted > 0 ? Outcome.CONFLICT : Outcome.UPDATED);
+            } else {
+                // The echo of the hub's own write to the source ends here: same values, no version, no event.
+                out[c.index] = new Applied(c.crmId, conflicted > 0 ? Outcome.CONFLICT : Outcome.UNCHANGED);
+            }
+        }
+        jdbc.batchUpdate("update xref set source_changed_at = ?, updated_at = now()"
+                + " where entity_type = ? and system = ? and external_id = ?", xrefUpdates);
+        batch(updateSql, rows);
+        batch("""
+                insert into sync_conflict (entity_type, crm_id, field, crm_value, crm_edited_at, source, source_value, source_changed_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?)""", conflicts);
+        if (!replaceLines.isEmpty()) {
+            jdbc.update("delete from " + entity.lines().table() + " where " + entity.lines().parentColumn()
+                    + " = any(cast(? as uuid[]))", (Object) replaceLines.stream().map(c -> c.crmId.toString()).toArray(String[]::new));
+            insertLines(replaceLines);
+        }
+        outbox(events);
+    }
+
+    private void create(String system, List<Change> creates, Applied[] out) {
+        if (creates.isEmpty()) {
+            return;
+        }
+        List<Object[]> rows = new ArrayList<>(creates.size());
+        List<Object[]> xrefs = new ArrayList<>(creates.size());
+        List<Object[]> events = new ArrayList<>(creates.size());
+        for (Change c : creates) {
+            c.crmId = UUID.randomUUID();
+            Map<String, String> stored = new LinkedHashMap<>(c.values);
+            entity.defaults().forEach(stored::putIfAbsent);
+            rows.add(insertRow(c.values, c.crmId));
+            xrefs.add(new Object[]{entity.type(), system, c.externalId, c.crmId,
+                    c.changedAt == null ? null : Timestamp.from(c.changedAt)});
+            events.add(event(c.crmId, "CREATED", system, stored, c.lines));
+            out[c.index] = new Applied(c.crmId, Outcome.CREATED);
+        }
+        batch(insertSql, rows);
+        insertLines(creates);
+        batch("insert into xref (entity_type, system, external_id, crm_id, source_changed_at) values (?, ?, ?, ?, ?)", xrefs);
+        outbox(events);
+    }
+
+    private Map<String, List<Map<String, String>>> currentLines(String[] ids) {
+        Map<String, List<Map<String, String>>> lines = new HashMap<>();
+        if (entity.lines() == null) {
+            return lines;
+        }
+        CrmEntity.LineTable lt = entity.lines();
+        jdbc.query("select " + lt.parentColumn() + "::text, " + CrmEntity.selectList(lt.fields()) + " from " + lt.table()
+                + " where " + lt.parentColumn() + " = any(cast(? as uuid[])) order by 1, " + lt.fields().get(lt.orderField()).name(),
+                rs -> {
+                    Map<String, String> line = new HashMap<>();
+                    for (String field : lt.fields().keySet()) {
+                        line.put(field, rs.getString(field));
+                    }
+                    lines.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(line);
+                }, (Object) ids);
+        return lines;
+    }
+
+    private void insertLines(Collection<Change> changes) {
+        if (insertLineSql == null) {
+            return;
+        }
+        List<Object[]> rows = new ArrayList<>();
+        for (Change c : changes) {
+            for (Map<String, String> line : c.lines) {
+                List<Object> args = new ArrayList<>();
+                args.add(c.crmId.toString());
+                entity.lines().fields().keySet().forEach(f -> args.add(line.get(f)));
+                rows.add(args.toArray());
+            }
+        }
+        batch(insertLineSql, rows);
+    }
+
+    private Map<String, Map<String, Instant>> fieldEdits(List<Change> differing) {
+        Map<String, Map<String, Instant>> edits = new HashMap<>();
+        if (differing.isEmpty()) {
+            return edits;
+        }
+        jdbc.query("select crm_id::text, field, edited_at from field_edit where entity_type = ? and crm_id = any(cast(? as uuid[]))",
+                rs -> {
+                    edits.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getTimestamp(3).toInstant());
+                }, entity.type(), differing.stream().map(c -> c.crmId.toString()).toArray(String[]::new));
+        return edits;
+    }
+
+    private Object[] insertRow(Map<String, String> values, UUID id) {
+        List<Object> args = new ArrayList<>();
+        args.add(id.toString());
+        entity.fields().keySet().forEach(f -> args.add(values.get(f)));
+        return args.toArray();
+    }
+
+    private Object[] row(Map<String, String> values, UUID id) {
+        List<Object> args = new ArrayList<>();
+        entity.fields().keySet().forEach(f -> args.add(values.get(f)));
+        args.add(id.toString());
+        return args.toArray();
+    }
+
+    private Object[] event(UUID id, String change, String origin, Map<String, String> values, List<Map<String, String>> lines) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (v != null) {
+                payload.put(k, v);
+            }
+        });
+        if (entity.lines() != null) {
+            payload.put("lines", lines);
+        }
+        try {
+            return new Object[]{entity.type(), id, entity.type() + "_" + change, origin, json.writeValueAsString(payload)};
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + entity.type() + " event", e);
+        }
+    }
+
+    private void outbox(List<Object[]> events) {
+        batch("""
+                insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload)
+                values (?, ?, ?, ?, cast(? as jsonb))""", events);
+    }
+
+    private void batch(String sql, List<Object[]> rows) {
+        if (!rows.isEmpty()) {
+            jdbc.batchUpdate(sql, rows);
+        }
+    }
+
+    private boolean sameLines(List<Map<String, String>> incoming, List<Map<String, String>> stored) {
+        if (incoming.size() != stored.size()) {
+            return false;
+        }
+        for (int i = 0; i < incoming.size(); i++) {
+            for (Map.Entry<String, Column> f : entity.lines().fields().entrySet()) {
+                if (!same(f.getValue(), incoming.get(i).get(f.getKey()), stored.get(i).get(f.getKey()))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Equal as the column stores them: numbers by value (10.0 = 10.00), text after trimming. */
+    private static boolean same(Column column, String a, String b) {
+        if (a == null || b == null) {
+            return a == null && b == null;
+        }
+        if (column.numeric()) {
+            return new BigDecimal(a).compareTo(new BigDecimal(b)) == 0;
+        }
+        return Objects.equals(a, b);
+    }
+
+    /** Canonical values as the text the store's columns are cast from. */
+    private static Map<String, String> canonical(Map<String, Object> values) {
+        Map<String, String> m = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            String s = v instanceof BigDecimal d ? d.toPlainString() : v == null ? null : v.toString().strip();
+            m.put(k, s == null || s.isEmpty() ? null : s);
+        });
+        return m;
+    }
+
+    private static String system(SourceRecord r) {
+        return r.system().toUpperCase(Locale.ROOT);
+    }
+
+    private record Xref(UUID crmId, Instant changedAt) {
+    }
+
+    /** One record version on its way through a batch. */
+    private static final class Change {
+        final int index;
+        final SourceRecord source;
+        final String system;
+        final String externalId;
+        final Instant changedAt;
+        final Map<String, String> values;
+        final List<Map<String, String>> lines;
+        final List<String> differing = new ArrayList<>();
+        boolean linesDiffer;
+        UUID crmId;
+
+        Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {
+            this.index = index;
+            this.source = source;
+            this.system = system(source);
+            this.externalId = source.externalId();
+            this.changedAt = source.changedAt();
+            this.values = values;
+            this.lines = lines;
+        }
+    }
+}
