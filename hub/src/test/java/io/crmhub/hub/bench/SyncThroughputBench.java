@@ -44,6 +44,8 @@ class SyncThroughputBench {
     NamedParameterJdbcTemplate crmJdbc;
     @Autowired
     ObjectMapper json;
+    @Autowired
+    org.springframework.context.ApplicationContext ctx;
 
     @Test
     void measure() throws Exception {
@@ -74,12 +76,14 @@ class SyncThroughputBench {
 
         double naive = drain("bench-naive-per-message", () -> count(jdbc, "select count(*) from bench_naive"));
         double plain = plainBatchedUpsert(jdbc);
+        double writer = writerAlone(base);
         double real = drain("account-kafka-to-crm", () -> count(jdbc, "select count(*) from xref where external_id like 'R-%'"));
 
         System.out.printf("%nBENCH Kafka->CRM, %d events, %s consumer threads, batches of %s, 2 cores:%n", EVENTS,
                 env.getProperty("hub.kafka.consumers"), env.getProperty("hub.kafka.batch-size"));
         System.out.printf("BENCH   naive per-message route (one INSERT, no idempotency/mapping): %,.0f events/s%n", naive);
         System.out.printf("BENCH   plain client: KafkaConsumer + JDBC batch upsert, 1 thread, no Camel/idempotency/mapping: %,.0f events/s%n", plain);
+        System.out.printf("BENCH   the route's work without Kafka/Camel (accountInbound.applyJson, batches of 500, 1 thread): %,.0f events/s%n", writer);
         System.out.printf("BENCH   real route (key + xref + mapping + validation + upsert + outbox): %,.0f events/s (%.2f x naive, %.2f x plain client)%n",
                 real, real / naive, real / plain);
 
@@ -94,6 +98,20 @@ class SyncThroughputBench {
 
         System.out.printf("BENCH   end-to-end latency at %d events/s for %d s: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n%n",
                 RATE, RATE_SECONDS, pct(ms, 0.50), pct(ms, 0.99), ms.get(ms.size() - 1));
+    }
+
+    /** What the route's bean does per batch, called directly: mapping, validation, the CRM transaction. */
+    private double writerAlone(Instant base) throws Exception {
+        io.crmhub.connectors.sync.InboundChanges inbound = ctx.getBean("accountInbound", io.crmhub.connectors.sync.InboundChanges.class);
+        List<String> all = new java.util.ArrayList<>();
+        for (int i = 0; i < EVENTS; i++) {
+            all.add(json.writeValueAsString(record("W-" + i, i, base.plusMillis(i))));
+        }
+        long t0 = System.nanoTime();
+        for (int from = 0; from < all.size(); from += 500) {
+            inbound.applyJson(all.subList(from, Math.min(all.size(), from + 500)));
+        }
+        return EVENTS / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** The reference: what a hand-written batched Kafka -> PostgreSQL upsert does on this machine. */
@@ -157,17 +175,21 @@ class SyncThroughputBench {
                     }
                 }
                 String id = prefix + "-" + i;
-                Map<String, String> cols = new LinkedHashMap<>();
-                cols.put("CUSTNO", id);
-                cols.put("CNAME", "Bench Firma " + i + " GmbH");
-                cols.put("CCTRY", "DE");
-                cols.put("CSTAT", "A");
-                cols.put("CEMAL", "info" + i + "@bench.example");
-                SourceRecord r = new SourceRecord("erp", "account", id, changedAt.apply(i), cols);
+                SourceRecord r = record(id, i, changedAt.apply(i));
                 producer.send(new ProducerRecord<>(topic, id, json.writeValueAsString(r)));
             }
             producer.flush();
         }
+    }
+
+    private static SourceRecord record(String id, int i, Instant changedAt) {
+        Map<String, String> cols = new LinkedHashMap<>();
+        cols.put("CUSTNO", id);
+        cols.put("CNAME", "Bench Firma " + i + " GmbH");
+        cols.put("CCTRY", "DE");
+        cols.put("CSTAT", "A");
+        cols.put("CEMAL", "info" + i + "@bench.example");
+        return new SourceRecord("erp", "account", id, changedAt, cols);
     }
 
     private static long count(JdbcTemplate jdbc, String sql) {
