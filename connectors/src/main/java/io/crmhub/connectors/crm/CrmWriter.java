@@ -128,15 +128,6 @@ public class CrmWriter {
         }
     }
 
-    public CrmEntity entity() {
-        return entity;
-    }
-
-    /** The name under which this writer records the version keys it applied. */
-    public String consumer() {
-        return consumer;
-    }
-
     public Applied apply(MappedRecord record) {
         return applyAll(List.of(record)).get(0);
     }
@@ -345,7 +336,7 @@ public class CrmWriter {
                 // otherwise the CRM's edit is the later one: it stands, and travels to the source through the outbox.
             }
             if (written || c.linesDiffer) {
-                rows.add(row(merged, c.crmId));
+                rows.add(row(merged, c.crmId, false));
             }
             if (c.linesDiffer) {
                 replaceLines.add(c);
@@ -384,7 +375,7 @@ public class CrmWriter {
             c.crmId = UUID.randomUUID();
             Map<String, String> stored = new LinkedHashMap<>(c.values);
             entity.defaults().forEach(stored::putIfAbsent);
-            rows.add(insertRow(c.values, c.crmId));
+            rows.add(row(c.values, c.crmId, true));
             xrefs.add(new Object[]{entity.type(), system, c.externalId, c.crmId,
                     c.changedAt == null ? null : Timestamp.from(c.changedAt)});
             events.add(event(c.crmId, "CREATED", system, stored, c.lines));
@@ -442,17 +433,11 @@ public class CrmWriter {
         return edits;
     }
 
-    private Object[] insertRow(Map<String, String> values, UUID id) {
-        List<Object> args = new ArrayList<>();
-        args.add(id.toString());
-        entity.fields().keySet().forEach(f -> args.add(values.get(f)));
-        return args.toArray();
-    }
-
-    private Object[] row(Map<String, String> values, UUID id) {
+    /** Statement arguments: the id (first for an insert, last for an update) and every field as text. */
+    private Object[] row(Map<String, String> values, UUID id, boolean idFirst) {
         List<Object> args = new ArrayList<>();
         entity.fields().keySet().forEach(f -> args.add(values.get(f)));
-        args.add(id.toString());
+        args.add(idFirst ? 0 : args.size(), id.toString());
         return args.toArray();
     }
 

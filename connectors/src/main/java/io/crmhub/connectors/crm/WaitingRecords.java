@@ -53,7 +53,7 @@ public class WaitingRecords {
                 where w.entity_type = ? and exists (select 1 from xref x where x.entity_type = w.parent_type
                       and x.system = w.system and x.external_id = w.parent_external_id)
                 order by w.first_seen_at limit ? for update of w skip locked""",
-                (rs, i) -> waiting(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class)),
+                this::waiting,
                 entity.toUpperCase(Locale.ROOT), max);
     }
 
@@ -62,7 +62,7 @@ public class WaitingRecords {
         return jdbc.query("""
                 select payload::text, parent_type, parent_external_id, first_seen_at from waiting_record
                 where entity_type = ? and first_seen_at < ? order by first_seen_at limit ? for update skip locked""",
-                (rs, i) -> waiting(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class)),
+                this::waiting,
                 entity.toUpperCase(Locale.ROOT), Timestamp.from(before), max);
     }
 
@@ -71,7 +71,7 @@ public class WaitingRecords {
         return jdbc.query("""
                 select payload::text, parent_type, parent_external_id, first_seen_at from waiting_record
                 order by first_seen_at, message_key limit ? offset ?""",
-                (rs, i) -> waiting(rs.getString(1), rs.getString(2), rs.getString(3), rs.getObject(4, OffsetDateTime.class)),
+                this::waiting,
                 limit, offset);
     }
 
@@ -82,9 +82,12 @@ public class WaitingRecords {
         }
     }
 
-    private Waiting waiting(String payload, String parentType, String parentKey, OffsetDateTime since) {
+    /** Maps a row of (payload, parent type, parent key, first seen). */
+    private Waiting waiting(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
+        String payload = rs.getString(1);
         try {
-            return new Waiting(json.readValue(payload, SourceRecord.class), parentType, parentKey, since);
+            return new Waiting(json.readValue(payload, SourceRecord.class), rs.getString(2), rs.getString(3),
+                    rs.getObject(4, OffsetDateTime.class));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("unreadable waiting record: " + payload, e);
         }

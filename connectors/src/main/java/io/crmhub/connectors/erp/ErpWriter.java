@@ -115,9 +115,4 @@ public class ErpWriter {
         int rows = erp.update("UPDATE " + m.table() + " SET " + set + " WHERE " + m.keyColumn() + " = :hubKey", p);
         return rows == 0 ? Outcome.NOT_IN_ERP : Outcome.WRITTEN;
     }
-
-    /** The entity types this writer can write, for logs and checks. */
-    public Set<String> entityTypes() {
-        return Set.copyOf(targets.keySet());
-    }
 }

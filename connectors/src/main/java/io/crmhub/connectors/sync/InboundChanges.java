@@ -92,7 +92,11 @@ public class InboundChanges {
     }
 
     public Result applyAll(List<SourceRecord> records) {
-        return tx.execute(status -> applyInTransaction(records, new EnumMap<>(Outcome.class)));
+        return tx.execute(status -> {
+            Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+            applyWithOutcomes(records, counts);
+            return new Result(entity, counts);
+        });
     }
 
     /**
@@ -124,11 +128,6 @@ public class InboundChanges {
             waiting.remove(expired.stream().map(Waiting::record).toList());
             return new Result(entity, counts);
         });
-    }
-
-    private Result applyInTransaction(List<SourceRecord> records, Map<Outcome, Integer> counts) {
-        applyWithOutcomes(records, counts);
-        return new Result(entity, counts);
     }
 
     /** Returns the records that wait for a parent. */
