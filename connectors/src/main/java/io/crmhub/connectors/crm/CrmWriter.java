@@ -2,6 +2,7 @@ package io.crmhub.connectors.crm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.BulkSql.Col;
 import io.crmhub.connectors.crm.CrmEntity.Column;
 import io.crmhub.transformers.mapping.MappedRecord;
 import io.crmhub.transformers.model.SourceRecord;
@@ -23,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.UUID;
 
 /**
@@ -64,6 +64,18 @@ public class CrmWriter {
     public record Applied(UUID crmId, Outcome outcome) {
     }
 
+    private static final BulkSql INSERT_XREF = BulkSql.insert("xref", List.of(new Col("entity_type", "text"),
+            new Col("system", "text"), new Col("external_id", "text"), new Col("crm_id", "uuid"),
+            new Col("source_changed_at", "timestamptz")));
+    private static final BulkSql UPDATE_XREF = BulkSql.update("xref", List.of(new Col("source_changed_at", "timestamptz")),
+            "updated_at = now()", List.of(new Col("entity_type", "text"), new Col("system", "text"), new Col("external_id", "text")));
+    private static final BulkSql INSERT_CONFLICT = BulkSql.insert("sync_conflict", List.of(new Col("entity_type", "text"),
+            new Col("crm_id", "uuid"), new Col("field", "text"), new Col("crm_value", "text"),
+            new Col("crm_edited_at", "timestamptz"), new Col("source", "text"), new Col("source_value", "text"),
+            new Col("source_changed_at", "timestamptz")));
+    private static final BulkSql INSERT_OUTBOX = BulkSql.insert("outbox_event", List.of(new Col("aggregate_type", "text"),
+            new Col("aggregate_id", "uuid"), new Col("event_type", "text"), new Col("origin", "text"), new Col("payload", "jsonb")));
+
     private final CrmEntity entity;
     private final String consumer;
     private final JdbcTemplate jdbc;
@@ -74,9 +86,9 @@ public class CrmWriter {
     private final Set<String> crmOwned;
     private final Set<String> sourceOwned;
     private final Duration skewTolerance;
-    private final String insertSql;
-    private final String updateSql;
-    private final String insertLineSql;
+    private final BulkSql insert;
+    private final BulkSql update;
+    private final BulkSql insertLines;
 
     /**
      * @param references    fields that point to another entity, by field: that entity ({@code account})
@@ -102,29 +114,21 @@ public class CrmWriter {
         this.sourceOwned = Set.copyOf(sourceOwned);
         this.skewTolerance = skewTolerance;
 
-        StringJoiner cols = new StringJoiner(", ", "id, ", "");
-        StringJoiner vals = new StringJoiner(", ", "cast(? as uuid), ", "");
-        StringJoiner set = new StringJoiner(", ");
+        List<Col> insertCols = new ArrayList<>(List.of(new Col("id", "uuid")));
+        List<Col> setCols = new ArrayList<>();
         entity.fields().forEach((field, c) -> {
-            cols.add(c.name());
-            String cast = "cast(? as " + c.sqlType() + ")";
-            String dflt = entity.defaults().get(field);
-            vals.add(dflt == null ? cast : "coalesce(" + cast + ", '" + dflt + "')");
-            set.add(c.name() + " = " + cast);
+            insertCols.add(new Col(c.name(), c.sqlType(), entity.defaults().get(field)));
+            setCols.add(new Col(c.name(), c.sqlType()));
         });
-        this.insertSql = "insert into " + entity.table() + " (" + cols + ") values (" + vals + ")";
-        this.updateSql = "update " + entity.table() + " set " + set
-                + ", updated_at = now(), version = version + 1 where id = cast(? as uuid)";
+        this.insert = BulkSql.insert(entity.table(), insertCols);
+        this.update = BulkSql.update(entity.table(), setCols, "updated_at = now(), version = t.version + 1",
+                List.of(new Col("id", "uuid")));
         if (entity.lines() != null) {
-            StringJoiner lc = new StringJoiner(", ", entity.lines().parentColumn() + ", ", "");
-            StringJoiner lv = new StringJoiner(", ", "cast(? as uuid), ", "");
-            entity.lines().fields().values().forEach(c -> {
-                lc.add(c.name());
-                lv.add("cast(? as " + c.sqlType() + ")");
-            });
-            this.insertLineSql = "insert into " + entity.lines().table() + " (" + lc + ") values (" + lv + ")";
+            List<Col> lineCols = new ArrayList<>(List.of(new Col(entity.lines().parentColumn(), "uuid")));
+            entity.lines().fields().values().forEach(c -> lineCols.add(new Col(c.name(), c.sqlType())));
+            this.insertLines = BulkSql.insert(entity.lines().table(), lineCols);
         } else {
-            this.insertLineSql = null;
+            this.insertLines = null;
         }
     }
 
@@ -186,7 +190,7 @@ public class CrmWriter {
             keys.remove(null);
             Map<String, String> ids = new HashMap<>();
             if (!keys.isEmpty()) {
-                jdbc.query("select external_id, crm_id::text from xref where entity_type = ? and system = ? and external_id = any(?)",
+                BulkSql.lookup(jdbc, "select external_id, crm_id::text from xref where entity_type = ? and system = ? and external_id = any(?)",
                         rs -> {
                             ids.put(rs.getString(1), rs.getString(2));
                         }, parent.toUpperCase(Locale.ROOT), system(records.get(0).source()), keys.toArray(String[]::new));
@@ -266,7 +270,7 @@ public class CrmWriter {
 
     private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
         Map<String, Xref> xrefs = new HashMap<>();
-        jdbc.query("""
+        BulkSql.lookup(jdbc, """
                 select external_id, crm_id, source_changed_at from xref
                 where entity_type = ? and system = ? and external_id = any(?) order by external_id for update""",
                 rs -> {
@@ -282,7 +286,7 @@ public class CrmWriter {
         }
         String[] ids = updates.stream().map(c -> c.crmId.toString()).toArray(String[]::new);
         Map<String, Map<String, String>> current = new HashMap<>();
-        jdbc.query("select id::text, " + entity.canonicalSelect() + " from " + entity.table()
+        BulkSql.lookup(jdbc, "select id::text, " + entity.canonicalSelect() + " from " + entity.table()
                 + " where id = any(cast(? as uuid[])) for update", rs -> {
                     Map<String, String> row = new HashMap<>();
                     for (String field : entity.fields().keySet()) {
@@ -350,12 +354,9 @@ public class CrmWriter {
                 out[c.index] = new Applied(c.crmId, conflicted > 0 ? Outcome.CONFLICT : Outcome.UNCHANGED);
             }
         }
-        jdbc.batchUpdate("update xref set source_changed_at = ?, updated_at = now()"
-                + " where entity_type = ? and system = ? and external_id = ?", xrefUpdates);
-        batch(updateSql, rows);
-        batch("""
-                insert into sync_conflict (entity_type, crm_id, field, crm_value, crm_edited_at, source, source_value, source_changed_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?)""", conflicts);
+        UPDATE_XREF.execute(jdbc, xrefUpdates);
+        update.execute(jdbc, rows);
+        INSERT_CONFLICT.execute(jdbc, conflicts);
         if (!replaceLines.isEmpty()) {
             jdbc.update("delete from " + entity.lines().table() + " where " + entity.lines().parentColumn()
                     + " = any(cast(? as uuid[]))", (Object) replaceLines.stream().map(c -> c.crmId.toString()).toArray(String[]::new));
@@ -381,9 +382,9 @@ public class CrmWriter {
             events.add(event(c.crmId, "CREATED", system, stored, c.lines));
             out[c.index] = new Applied(c.crmId, Outcome.CREATED);
         }
-        batch(insertSql, rows);
+        insert.execute(jdbc, rows);
         insertLines(creates);
-        batch("insert into xref (entity_type, system, external_id, crm_id, source_changed_at) values (?, ?, ?, ?, ?)", xrefs);
+        INSERT_XREF.execute(jdbc, xrefs);
         outbox(events);
     }
 
@@ -393,7 +394,7 @@ public class CrmWriter {
             return lines;
         }
         CrmEntity.LineTable lt = entity.lines();
-        jdbc.query("select " + lt.parentColumn() + "::text, " + CrmEntity.selectList(lt.fields()) + " from " + lt.table()
+        BulkSql.lookup(jdbc, "select " + lt.parentColumn() + "::text, " + CrmEntity.selectList(lt.fields()) + " from " + lt.table()
                 + " where " + lt.parentColumn() + " = any(cast(? as uuid[])) order by 1, " + lt.fields().get(lt.orderField()).name(),
                 rs -> {
                     Map<String, String> line = new HashMap<>();
@@ -406,7 +407,7 @@ public class CrmWriter {
     }
 
     private void insertLines(Collection<Change> changes) {
-        if (insertLineSql == null) {
+        if (insertLines == null) {
             return;
         }
         List<Object[]> rows = new ArrayList<>();
@@ -418,7 +419,7 @@ public class CrmWriter {
                 rows.add(args.toArray());
             }
         }
-        batch(insertLineSql, rows);
+        insertLines.execute(jdbc, rows);
     }
 
     private Map<String, Map<String, Instant>> fieldEdits(List<Change> differing) {
@@ -426,7 +427,7 @@ public class CrmWriter {
         if (differing.isEmpty()) {
             return edits;
         }
-        jdbc.query("select crm_id::text, field, edited_at from field_edit where entity_type = ? and crm_id = any(cast(? as uuid[]))",
+        BulkSql.lookup(jdbc, "select crm_id::text, field, edited_at from field_edit where entity_type = ? and crm_id = any(cast(? as uuid[]))",
                 rs -> {
                     edits.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getTimestamp(3).toInstant());
                 }, entity.type(), differing.stream().map(c -> c.crmId.toString()).toArray(String[]::new));
@@ -459,15 +460,7 @@ public class CrmWriter {
     }
 
     private void outbox(List<Object[]> events) {
-        batch("""
-                insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload)
-                values (?, ?, ?, ?, cast(? as jsonb))""", events);
-    }
-
-    private void batch(String sql, List<Object[]> rows) {
-        if (!rows.isEmpty()) {
-            jdbc.batchUpdate(sql, rows);
-        }
+        INSERT_OUTBOX.execute(jdbc, events);
     }
 
     private boolean sameLines(List<Map<String, String>> incoming, List<Map<String, String>> stored) {
