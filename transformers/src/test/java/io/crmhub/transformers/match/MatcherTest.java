@@ -1,0 +1,135 @@
+package io.crmhub.transformers.match;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MatcherTest {
+
+    static final MatchRules RULES = new MatchRules(
+            Map.of("inc", List.of("inc", "incorporated"), "ltd", List.of("ltd", "limited"), "nv", List.of("nv", "naamloze vennootschap"),
+                    "gmbh", List.of("gmbh"), "sia", List.of("sia"), "sa", List.of("sa", "societe anonyme")),
+            Map.of("intl", "international", "mfg", "manufacturing"), Set.of("the"),
+            Set.of("group", "traders", "international", "manufacturing", "latvia", "latvija"), 0.25,
+            Map.of("st", "street"), List.of(List.of("robert", "bob", "rob"), List.of("margaret", "peggy")),
+            Set.of("gmail.com"),
+            Map.ofEntries(Map.entry("name.same", 9.0), Map.entry("name.near", 8.0), Map.entry("name.similar", 5.0),
+                    Map.entry("name.contained", 4.0), Map.entry("name.different", -10.0), Map.entry("domain.same", 5.0),
+                    Map.entry("phone.same", 4.0), Map.entry("country.different", -6.0), Map.entry("given.same", 3.0),
+                    Map.entry("given.nickname", 2.5), Map.entry("given.different", -4.0), Map.entry("family.same", 4.0),
+                    Map.entry("family.similar", 2.5), Map.entry("birth.same", 4.0), Map.entry("birth.near", 1.5),
+                    Map.entry("birth.different", -6.0), Map.entry("email.same", 6.0), Map.entry("names.swapped", 5.0)),
+            8, 4, 2, 100);
+
+    final Matcher matcher = new Matcher(RULES);
+
+    static Party org(String id, String name) {
+        return Party.organization(id, name, null, null, null, null, null, null, null);
+    }
+
+    @Test
+    void legalFormsPunctuationAndCaseDoNotMakeANewCompany() {
+        for (String variant : List.of("Acme Products, Inc.", "ACME PRODUCTS INC", "Acme Products, Incorporated", "The Acme Products")) {
+            Match m = matcher.compare(org("a", "Acme Products"), org("b", variant));
+            assertThat(m.outcome()).as(variant).isEqualTo(Match.Outcome.SURE);
+            assertThat(m.evidence()).extracting(Evidence::rule).containsExactly("name.same");
+        }
+        assertThat(matcher.compare(org("a", "N. V. Nutricia"), org("b", "Nutricia N.V.")).outcome()).isEqualTo(Match.Outcome.SURE);
+        assertThat(matcher.compare(org("a", "Société Générale S.A."), org("b", "SOCIETE GENERALE")).outcome()).isEqualTo(Match.Outcome.SURE);
+        assertThat(matcher.compare(org("a", "Müller GmbH"), org("b", "Mueller GmbH")).outcome()).isEqualTo(Match.Outcome.SURE);
+        assertThat(matcher.compare(org("a", "Acme Intl Mfg"), org("b", "Acme International Manufacturing")).outcome())
+                .isEqualTo(Match.Outcome.SURE);
+    }
+
+    @Test
+    void similarLooksAreNotEnough() {
+        assertThat(matcher.compare(org("a", "Stripe, Inc."), org("b", "Strix Ltd")).outcome()).isEqualTo(Match.Outcome.DISTINCT);
+        assertThat(matcher.compare(org("a", "Ramesh Traders"), org("b", "Ganesh Traders")).outcome()).isEqualTo(Match.Outcome.DISTINCT);
+        assertThat(matcher.compare(org("a", "SIA Rimi Latvia"), org("b", "SIA Maxima Latvija")).outcome()).isEqualTo(Match.Outcome.DISTINCT);
+        assertThat(matcher.compare(org("a", "Acme Group Ltd"), org("b", "Beta Group Ltd")).outcome()).isEqualTo(Match.Outcome.DISTINCT);
+    }
+
+    @Test
+    void aTypoInALongNameIsStillTheSameCompany() {
+        Match m = matcher.compare(org("a", "Schlumberger Technology B.V."), org("b", "SCLUMBERGER TECHNOLOGY BV"));
+        assertThat(m.outcome()).isEqualTo(Match.Outcome.SURE);
+        assertThat(m.evidence().get(0).rule()).isEqualTo("name.near");
+    }
+
+    @Test
+    void corroboratingEvidenceTurnsAPossibleMatchIntoASureOne() {
+        Party a = Party.organization("a", "Acme Products Europe", "https://www.acme.example/about", null, "+49 221 1234567", null, null, null, "DE");
+        Party b = Party.organization("b", "Acme Products", "acme.example", null, "0221 1234567", null, null, null, "DE");
+        Match m = matcher.compare(a, b);
+        assertThat(m.evidence()).extracting(Evidence::rule).contains("domain.same", "phone.same");
+        assertThat(m.outcome()).isEqualTo(Match.Outcome.SURE);
+        Match abroad = matcher.compare(a, Party.organization("c", "Acme Products", null, null, null, null, null, null, "FR"));
+        assertThat(abroad.evidence()).extracting(Evidence::rule).contains("country.different");
+        assertThat(abroad.outcome()).isNotEqualTo(Match.Outcome.SURE);
+    }
+
+    @Test
+    void personsMatchThroughNicknamesTyposAndSwappedNames() {
+        Party robert = Party.person("1", "Robert", "Miller", "1970-03-14", null, null, null, null, null, null);
+        assertThat(matcher.compare(robert, Party.person("2", "Bob", "Miller", "19700314", null, null, null, null, null, null)).outcome())
+                .isEqualTo(Match.Outcome.SURE);
+        assertThat(matcher.compare(robert, Party.person("3", "Robert", "Miler", "1970-03-41", null, null, null, null, null, null)).outcome())
+                .isNotEqualTo(Match.Outcome.DISTINCT);
+        Match swapped = matcher.compare(robert, Party.person("4", "Miller", "Robert", "1970-03-14", null, null, null, null, null, null));
+        assertThat(swapped.evidence()).extracting(Evidence::rule).contains("names.swapped");
+        assertThat(matcher.compare(robert, Party.person("5", "Robert", "Miller", "1985-11-02", null, null, null, null, null, null)).outcome())
+                .isEqualTo(Match.Outcome.DISTINCT);
+    }
+
+    @Test
+    void emailsCompareInCanonicalFormWithoutSubAddress() {
+        Party a = Party.person("1", "Peggy", "Olson", null, "Peggy.Olson+crm@Sterling.example", null, null, null, null, null);
+        Party b = Party.person("2", "Margaret", "Olson", null, "peggy.olson@sterling.example", null, null, null, null, null);
+        Match m = matcher.compare(a, b);
+        assertThat(m.evidence()).extracting(Evidence::rule).contains("given.nickname", "family.same", "email.same");
+        assertThat(m.outcome()).isEqualTo(Match.Outcome.SURE);
+    }
+
+    @Test
+    void twoEquallyGoodCandidatesGoToReviewNotToAnAutomaticPick() {
+        Deduplicator dedup = new Deduplicator(matcher);
+        Profile incoming = matcher.profile(org("new", "Acme Products Inc"));
+        Deduplicator.Decision tie = dedup.decide(incoming, List.of(matcher.profile(org("x", "Acme Products")), matcher.profile(org("y", "ACME PRODUCTS LTD"))));
+        assertThat(tie.kind()).isEqualTo(Deduplicator.Decision.Kind.REVIEW);
+        assertThat(tie.candidates()).hasSize(2);
+        Deduplicator.Decision one = dedup.decide(incoming, List.of(matcher.profile(org("x", "Acme Products")), matcher.profile(org("z", "Beta Products"))));
+        assertThat(one.kind()).isEqualTo(Deduplicator.Decision.Kind.LINK);
+        assertThat(one.best().b()).isEqualTo("x");
+        assertThat(dedup.decide(incoming, List.of(matcher.profile(org("z", "Beta Products")))).kind()).isEqualTo(Deduplicator.Decision.Kind.NEW);
+    }
+
+    @Test
+    void blockingComparesFarFewerPairsThanAllAgainstAll() {
+        List<Party> parties = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            parties.add(org("o" + i, "Company " + i + " Holding " + (i % 7 == 0 ? "Inc" : "Ltd")));
+            if (i % 10 == 0) {
+                parties.add(org("d" + i, "COMPANY " + i + " HOLDING, " + (i % 7 == 0 ? "INC." : "LIMITED")));
+            }
+        }
+        Deduplicator.Result r = new Deduplicator(matcher).run(parties, 2);
+        assertThat(r.comparisons()).isLessThan(parties.size() * 10L);
+        assertThat(r.matches().stream().filter(m -> m.outcome() == Match.Outcome.SURE).count()).isEqualTo(500);
+        assertThat(r.clusters()).hasSize(5_000);
+    }
+
+    @Test
+    void foldingAndWordSimilarity() {
+        assertThat(Fold.text("Ärzte & Söhne, S.A.R.L.")).isEqualTo("arzte and sohne s a r l");
+        assertThat(Fold.tokens("N. V. Philips' Gloeilampenfabrieken")).containsExactly("nv", "philips", "gloeilampenfabrieken");
+        assertThat(Fold.text("ООО Ромашка")).isEqualTo("ooo romashka");
+        assertThat(Fold.sound("mueller")).isEqualTo(Fold.sound("muller"));
+        assertThat(Similarity.editDistance("assets", "assests", 2)).isEqualTo(1);
+        assertThat(Similarity.jaroWinkler("martha", "marhta")).isBetween(0.96, 0.97);
+    }
+}
