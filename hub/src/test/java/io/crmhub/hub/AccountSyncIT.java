@@ -191,28 +191,28 @@ class AccountSyncIT {
     void simultaneousEditsOnBothSidesGoToTheReviewListAndTheChosenValueReachesBoth() throws Exception {
         JdbcTemplate erp = new JdbcTemplate(erpDataSource);
         JdbcTemplate crm = crmJdbc.getJdbcTemplate();
-        UUID id = crm.queryForObject("select crm_id from xref where entity_type = 'ACCOUNT' and system = 'ERP' and external_id = '0000010081'", UUID.class);
+        UUID id = crm.queryForObject("select crm_id from xref where entity_type = 'ACCOUNT' and system = 'ERP' and external_id = '0000010012'", UUID.class);
         camel.getRouteController().stopRoute("crm-to-erp");
-        edits.update(id, Map.of("website", "www.widgetco.example"));
+        edits.update(id, Map.of("website", "www.baeckerei-schroeder.example"));
         Timestamp edited = crm.queryForObject("select edited_at from field_edit where crm_id = ? and field = 'website'", Timestamp.class, id);
         // Someone in the ERP changes the same field one second later (inside the 5 s tolerance).
-        erp.update("UPDATE CUSTMST SET CWWW = 'widget-co.example', LCHG = ?, LUSR = 'MBROWN' WHERE CUSTNO = '0000010081'",
+        erp.update("UPDATE CUSTMST SET CWWW = 'schroeder-baeckerei.example', LCHG = ?, LUSR = 'MBROWN' WHERE CUSTNO = '0000010012'",
                 Timestamp.valueOf(edited.toInstant().plusSeconds(1).atZone(java.time.ZoneOffset.UTC).toLocalDateTime()));
         JsonNode conflict = await().atMost(WAIT).until(() -> getJson("viewer", "/api/conflicts?status=OPEN"),
                 list -> list.findValues("crmId").stream().anyMatch(v -> v.asText().equals(id.toString())));
         JsonNode mine = java.util.stream.StreamSupport.stream(conflict.spliterator(), false)
                 .filter(c -> c.get("crmId").asText().equals(id.toString())).findFirst().orElseThrow();
         assertThat(mine.get("field").asText()).isEqualTo("website");
-        assertThat(mine.get("crmValue").asText()).isEqualTo("www.widgetco.example");
-        assertThat(mine.get("sourceValue").asText()).isEqualTo("widget-co.example");
-        assertThat(crm.queryForObject("select website from account where id = ?", String.class, id)).isEqualTo("www.widgetco.example");
+        assertThat(mine.get("crmValue").asText()).isEqualTo("www.baeckerei-schroeder.example");
+        assertThat(mine.get("sourceValue").asText()).isEqualTo("schroeder-baeckerei.example");
+        assertThat(crm.queryForObject("select website from account where id = ?", String.class, id)).isEqualTo("www.baeckerei-schroeder.example");
         camel.getRouteController().startRoute("crm-to-erp");
 
         String resolve = "/api/conflicts/" + mine.get("id").asLong() + "/resolve";
         assertThat(post("viewer", resolve, "{\"keep\":\"SOURCE\"}").statusCode()).isEqualTo(403);
         assertThat(post("admin", resolve, "{\"keep\":\"SOURCE\"}").statusCode()).isEqualTo(204);
-        await().atMost(WAIT).until(() -> "widget-co.example".equals(crm.queryForObject("select website from account where id = ?", String.class, id))
-                && "widget-co.example|CRMHUB".equals(erp.queryForObject("SELECT CONCAT(TRIM(CWWW), '|', TRIM(LUSR)) FROM CUSTMST WHERE CUSTNO = '0000010081'", String.class)));
+        await().atMost(WAIT).until(() -> "schroeder-baeckerei.example".equals(crm.queryForObject("select website from account where id = ?", String.class, id))
+                && "schroeder-baeckerei.example|CRMHUB".equals(erp.queryForObject("SELECT CONCAT(TRIM(CWWW), '|', TRIM(LUSR)) FROM CUSTMST WHERE CUSTNO = '0000010012'", String.class)));
         assertThat(post("admin", resolve, "{\"keep\":\"CRM\"}").statusCode()).as("resolved once").isEqualTo(404);
         System.out.printf("FIGURES conflicts: CRM and ERP edits of 'website' 1 s apart -> review list; resolved keep=SOURCE -> both systems hold '%s'%n",
                 crm.queryForObject("select website from account where id = ?", String.class, id));

@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.embedded.TestServices;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import javax.sql.DataSource;
 import java.io.IOException;
 import java.net.CookieManager;
 import java.net.URI;
@@ -21,7 +24,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -61,6 +66,10 @@ class HubEmbeddedRunIT {
     @Autowired
     NamedParameterJdbcTemplate crmJdbc;
 
+    @Autowired
+    @Qualifier("erpDataSource")
+    DataSource erpDataSource;
+
     @Test
     void embeddedPartsStartOnlyForEndpointsNotConfigured() {
         Set<String> started = Set.of(env.getProperty("hub.embedded.started", "").split(","));
@@ -79,13 +88,21 @@ class HubEmbeddedRunIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(getJson("viewer", "/api/quarantine?limit=500")).hasSize(6));
 
+        // The seed's duplicates (four Acme Products, Müller/Mueller, The Widget Company/Widget Co)
+        // are linked to one account each instead of being created again.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(crmJdbc.getJdbcTemplate().queryForObject(
+                "select count(distinct crm_id) from xref where entity_type = 'ACCOUNT' and system = 'ERP'", Integer.class)).isEqualTo(14));
+        assertThat(crmJdbc.getJdbcTemplate().queryForObject("""
+                select count(distinct crm_id) from xref where entity_type = 'ACCOUNT'
+                and external_id in ('0000010001', '0000010002', '0000010003', '0000010004')""", Integer.class)).isEqualTo(1);
         JsonNode mueller = getJson("viewer", "/api/accounts?name=" + enc("Müller"));
         assertThat(mueller).hasSize(1);
         JsonNode account = getJson("viewer", "/api/accounts/" + mueller.get(0).get("id").asText());
-        assertThat(account.get("city").asText()).isEqualTo("Köln");
+        assertThat(account.get("city").asText()).as("the duplicate only fills gaps").isEqualTo("Köln");
         assertThat(account.get("country").asText()).isEqualTo("DE");
-        assertThat(account.get("externalIds").get(0).get("system").asText()).isEqualTo("ERP");
-        assertThat(account.get("externalIds").get(0).get("externalId").asText()).isEqualTo("0000010010");
+        List<String> ids = new ArrayList<>();
+        account.get("externalIds").forEach(x -> ids.add(x.get("system").asText() + ":" + x.get("externalId").asText()));
+        assertThat(ids).containsExactlyInAnyOrder("ERP:0000010010", "ERP:0000010011");
 
         List<String> reasons = new ArrayList<>();
         getJson("viewer", "/api/quarantine").forEach(q -> q.get("reasons").forEach(r -> reasons.add(q.get("sourceId").asText() + "/" + r.get("code").asText())));
@@ -220,6 +237,34 @@ class HubEmbeddedRunIT {
         assertThat(o.get("lines").get(0).get("sku").asText()).isEqualTo("BRT-001");
         assertThat(o.get("externalIds").get(0).get("system").asText()).isEqualTo("BILLING");
         assertThat(getJson("viewer", "/api/orders?accountId=" + account)).hasSize(1);
+    }
+
+    @Test
+    void possibleDuplicatesAreListedWithTheirEvidenceAndMergedByAnAdmin() throws Exception {
+        JdbcTemplate erp = new JdbcTemplate(erpDataSource);
+        Timestamp now = Timestamp.from(Instant.now());
+        erp.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('0000077001', 'Polaris Instruments Ltd', 'DE', 'A', ?, 'IT')", now);
+        erp.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('0000077002', 'Polaris Instruments Holding Group', 'DE', 'A', ?, 'IT')",
+                Timestamp.from(now.toInstant().plusSeconds(1)));
+        JsonNode proposal = await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JsonNode c : getJson("viewer", "/api/duplicates?limit=500")) {
+                if (c.get("record").get("name").asText().startsWith("Polaris")) {
+                    return c;
+                }
+            }
+            return null;
+        }, java.util.Objects::nonNull);
+        assertThat(proposal.get("other").get("name").asText()).startsWith("Polaris");
+        assertThat(proposal.get("evidence").toString()).contains("name.same-distinctive");
+        String path = "/api/duplicates/" + proposal.get("id").asText() + "/merge";
+
+        assertThat(postWithCsrf("viewer", path, "{}").statusCode()).isEqualTo(403);
+        HttpResponse<String> merged = postWithCsrf("admin", path, "{}");
+        assertThat(merged.statusCode()).as(merged.body()).isEqualTo(200);
+        JsonNode result = JSON.readTree(merged.body());
+        assertThat(result.get("moved").get("externalIds").asInt()).isEqualTo(1);
+        assertThat(getJson("viewer", "/api/accounts/" + result.get("merged").asText()).get("status").asText()).isEqualTo("MERGED");
+        assertThat(postWithCsrf("admin", path, "{}").statusCode()).as("decided already").isEqualTo(409);
     }
 
     private String routeState(String user) throws Exception {

@@ -1,14 +1,21 @@
 package io.crmhub.connectors.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.CrmDuplicates;
+import io.crmhub.connectors.crm.DuplicateReview;
 import io.crmhub.transformers.match.Deduplicator;
 import io.crmhub.transformers.match.MatchRules;
 import io.crmhub.transformers.match.Matcher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.Resource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +33,12 @@ public class MatchingConfiguration {
                         @JsonProperty("leading-words") Set<String> leadingWords,
                         Map<String, String> abbreviations, @JsonProperty("legal-forms") Map<String, List<String>> legalForms,
                         @JsonProperty("street-words") Map<String, String> streetWords,
-                        @JsonProperty("free-mail-domains") Set<String> freeMailDomains, List<List<String>> nicknames) {
+                        @JsonProperty("free-mail-domains") Set<String> freeMailDomains, List<List<String>> nicknames,
+                        SurvivorshipFile survivorship) {
+    }
+
+    record SurvivorshipFile(String otherwise, @JsonProperty("source-priority") List<String> sourcePriority,
+                            Map<String, String> fields) {
     }
 
     record Thresholds(double sure, double possible, @JsonProperty("tie-margin") double tieMargin) {
@@ -42,12 +54,55 @@ public class MatchingConfiguration {
         return new Deduplicator(matcher);
     }
 
-    public static MatchRules loadRules(String configDir) {
+    @Bean
+    public CrmDuplicates crmDuplicates(NamedParameterJdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json) {
+        return new CrmDuplicates(crmJdbc.getJdbcTemplate(), matcher, json);
+    }
+
+    @Bean
+    public DuplicateReview duplicateReview(NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions,
+                                           CrmDuplicates crmDuplicates, ObjectMapper json, HubProperties props) {
+        return new DuplicateReview(crmJdbc.getJdbcTemplate(), crmTransactions, crmDuplicates,
+                loadSurvivorship(props.configDir()), json);
+    }
+
+    /** The survivorship rules of merges ({@code survivorship:} in matching.yml). */
+    public static DuplicateReview.Survivorship loadSurvivorship(String configDir) {
+        SurvivorshipFile s = file(configDir).survivorship();
+        if (s == null) {
+            return new DuplicateReview.Survivorship(DuplicateReview.Strategy.MOST_COMPLETE, Map.of(), List.of());
+        }
+        Map<String, DuplicateReview.Strategy> fields = new LinkedHashMap<>();
+        if (s.fields() != null) {
+            s.fields().forEach((field, strategy) -> fields.put(MappingConfiguration.camelCase(field), strategy(strategy)));
+        }
+        try {
+            return new DuplicateReview.Survivorship(s.otherwise() == null ? DuplicateReview.Strategy.MOST_COMPLETE : strategy(s.otherwise()),
+                    fields, s.sourcePriority() == null ? List.of() : s.sourcePriority());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("matching.yml survivorship: " + e.getMessage(), e);
+        }
+    }
+
+    private static DuplicateReview.Strategy strategy(String name) {
+        try {
+            return DuplicateReview.Strategy.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("matching.yml survivorship: unknown strategy '" + name
+                    + "'; known: most-complete, most-recent, source-priority", e);
+        }
+    }
+
+    private static MatchingFile file(String configDir) {
         Resource[] found = MappingConfiguration.resources(configDir, "matching.yml");
         if (found.length == 0) {
             throw new IllegalStateException("matching.yml not found in " + configDir + " nor in the defaults");
         }
-        MatchingFile f = MappingConfiguration.read(found[0], MatchingFile.class);
+        return MappingConfiguration.read(found[0], MatchingFile.class);
+    }
+
+    public static MatchRules loadRules(String configDir) {
+        MatchingFile f = file(configDir);
         if (f.thresholds() == null || f.points() == null) {
             throw new IllegalStateException("matching.yml: 'thresholds' and 'points' are required");
         }

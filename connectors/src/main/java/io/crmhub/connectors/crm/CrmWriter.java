@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.connectors.crm.BulkSql.Col;
 import io.crmhub.connectors.crm.CrmEntity.Column;
 import io.crmhub.transformers.mapping.MappedRecord;
+import io.crmhub.transformers.match.Blocking;
+import io.crmhub.transformers.match.Deduplicator.Decision;
+import io.crmhub.transformers.match.Match;
+import io.crmhub.transformers.match.Profile;
 import io.crmhub.transformers.model.SourceRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -57,7 +61,12 @@ public class CrmWriter {
         /** At least one field went to the review list (see {@code sync_conflict}); the others were applied. */
         CONFLICT,
         /** The record points to a parent the CRM does not have yet: it waits and is applied when the parent arrives. */
-        WAITING
+        WAITING,
+        /**
+         * A new external id for a party the CRM already holds (a sure duplicate): the id now points
+         * to that record, and the change was applied to it as an update. Nothing was created.
+         */
+        LINKED
     }
 
     /** The CRM record concerned (null for a duplicate or a waiting record) and what happened to it. */
@@ -67,6 +76,9 @@ public class CrmWriter {
     private static final BulkSql INSERT_XREF = BulkSql.insert("xref", List.of(new Col("entity_type", "text"),
             new Col("system", "text"), new Col("external_id", "text"), new Col("crm_id", "uuid"),
             new Col("source_changed_at", "timestamptz")));
+    private static final BulkSql INSERT_SECONDARY_XREF = BulkSql.insert("xref", List.of(new Col("entity_type", "text"),
+            new Col("system", "text"), new Col("external_id", "text"), new Col("crm_id", "uuid"),
+            new Col("source_changed_at", "timestamptz"), new Col("secondary", "boolean")));
     private static final BulkSql UPDATE_XREF = BulkSql.update("xref", List.of(new Col("source_changed_at", "timestamptz")),
             "updated_at = now()", List.of(new Col("entity_type", "text"), new Col("system", "text"), new Col("external_id", "text")));
     private static final BulkSql INSERT_CONFLICT = BulkSql.insert("sync_conflict", List.of(new Col("entity_type", "text"),
@@ -86,6 +98,7 @@ public class CrmWriter {
     private final Set<String> crmOwned;
     private final Set<String> sourceOwned;
     private final Duration skewTolerance;
+    private final CrmDuplicates duplicates;
     private final BulkSql insert;
     private final BulkSql update;
     private final BulkSql insertLines;
@@ -100,6 +113,17 @@ public class CrmWriter {
     public CrmWriter(CrmEntity entity, JdbcTemplate crmJdbc, TransactionTemplate crmTransactions, WaitingRecords waiting,
                      ObjectMapper json, Map<String, String> references, Set<String> crmOwned, Set<String> sourceOwned,
                      Duration skewTolerance) {
+        this(entity, crmJdbc, crmTransactions, waiting, json, references, crmOwned, sourceOwned, skewTolerance, null);
+    }
+
+    /**
+     * @param duplicates the duplicate check every record passes before it is created (null: none;
+     *                   entities it does not check are created by cross-reference alone)
+     */
+    public CrmWriter(CrmEntity entity, JdbcTemplate crmJdbc, TransactionTemplate crmTransactions, WaitingRecords waiting,
+                     ObjectMapper json, Map<String, String> references, Set<String> crmOwned, Set<String> sourceOwned,
+                     Duration skewTolerance, CrmDuplicates duplicates) {
+        this.duplicates = duplicates != null && duplicates.checks(entity) ? duplicates : null;
         this.entity = entity;
         this.consumer = entity.type().toLowerCase(Locale.ROOT) + "-sync";
         this.jdbc = crmJdbc;
@@ -173,12 +197,96 @@ public class CrmWriter {
                 out[c.index] = new Applied(x.crmId, Outcome.STALE);
             } else {
                 c.crmId = x.crmId;
+                // a duplicate inside the source system only fills what the CRM record lacks
+                c.fillOnly = x.secondary;
                 updates.add(c);
             }
         }
+        List<Change> links = duplicates == null ? List.of() : checkDuplicates(system, creates);
         update(system, updates, out);
         create(system, creates, out);
+        link(system, links, out);
+        if (duplicates != null) {
+            afterWrites(system, updates, creates, links, out);
+        }
         return List.of(out);
+    }
+
+    /**
+     * Runs the duplicate check on the records about to be created: a sure duplicate is taken out
+     * of {@code creates} and returned, to be linked to the record it duplicates; a possible one is
+     * created and put on the review list with its evidence.
+     */
+    private List<Change> checkDuplicates(String system, List<Change> creates) {
+        if (creates.isEmpty()) {
+            return List.of();
+        }
+        List<Profile> profiles = new ArrayList<>(creates.size());
+        for (Change c : creates) {
+            c.crmId = UUID.randomUUID();
+            profiles.add(duplicates.profile(c.crmId, c.values));
+        }
+        // Two instances creating the same new company at once: whoever locks its keys first creates it.
+        jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
+                rs -> { }, (Object) profiles.stream().flatMap(p -> Blocking.keys(p).stream()).distinct().toArray(String[]::new));
+        List<Decision> decisions = duplicates.check(entity, profiles);
+        List<Change> links = new ArrayList<>();
+        List<Change> kept = new ArrayList<>();
+        for (int i = 0; i < creates.size(); i++) {
+            Change c = creates.get(i);
+            Decision d = decisions.get(i);
+            if (d.kind() == Decision.Kind.LINK) {
+                c.crmId = UUID.fromString(d.best().b());
+                links.add(c);
+            } else {
+                kept.add(c);
+                c.possibleDuplicates = d.candidates();
+            }
+        }
+        creates.retainAll(kept);
+        return links;
+    }
+
+    /**
+     * Links sure duplicates: their external id points to the existing record as a secondary id,
+     * and their values, now and later, only fill the fields it lacks.
+     */
+    private void link(String system, List<Change> links, Applied[] out) {
+        if (links.isEmpty()) {
+            return;
+        }
+        List<Object[]> xrefs = new ArrayList<>(links.size());
+        for (Change c : links) {
+            // The existing record keeps its values; the newly linked one only fills its gaps.
+            c.fillOnly = true;
+            xrefs.add(new Object[]{entity.type(), system, c.externalId, c.crmId, null, true});
+        }
+        INSERT_SECONDARY_XREF.execute(jdbc, xrefs);
+        update(system, links, out);
+        for (Change c : links) {
+            out[c.index] = new Applied(c.crmId, Outcome.LINKED);
+        }
+    }
+
+    /** Keeps the blocking keys current and proposes the possible duplicates for review. */
+    private void afterWrites(String system, List<Change> updates, List<Change> creates, List<Change> links, Applied[] out) {
+        List<Profile> created = new ArrayList<>(creates.size());
+        List<Match> proposals = new ArrayList<>();
+        for (Change c : creates) {
+            created.add(duplicates.profile(c.crmId, c.values));
+            proposals.addAll(c.possibleDuplicates);
+        }
+        duplicates.index(entity, created);
+        duplicates.propose(entity, proposals, system);
+        Set<UUID> changed = new HashSet<>();
+        for (Change c : updates) {
+            Outcome o = out[c.index].outcome();
+            if (o == Outcome.UPDATED || o == Outcome.CONFLICT) {
+                changed.add(c.crmId);
+            }
+        }
+        links.forEach(c -> changed.add(c.crmId));
+        duplicates.reindexAndRecheck(entity, changed, system);
     }
 
     /** Resolves pointer fields to CRM ids; a record with an unknown parent waits. */
@@ -271,11 +379,11 @@ public class CrmWriter {
     private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
         Map<String, Xref> xrefs = new HashMap<>();
         BulkSql.lookup(jdbc, """
-                select external_id, crm_id, source_changed_at from xref
+                select external_id, crm_id, source_changed_at, secondary from xref
                 where entity_type = ? and system = ? and external_id = any(?) order by external_id for update""",
                 rs -> {
                     Timestamp ts = rs.getTimestamp(3);
-                    xrefs.put(rs.getString(1), new Xref(rs.getObject(2, UUID.class), ts == null ? null : ts.toInstant()));
+                    xrefs.put(rs.getString(1), new Xref(rs.getObject(2, UUID.class), ts == null ? null : ts.toInstant(), rs.getBoolean(4)));
                 }, entity.type(), system, changes.stream().map(c -> c.externalId).toArray(String[]::new));
         return xrefs;
     }
@@ -303,7 +411,8 @@ public class CrmWriter {
                 String field = f.getKey();
                 String incoming = c.values.get(field);
                 if (!crmOwned.contains(field) && !same(f.getValue(), incoming, now.get(field))
-                        && !(incoming == null && entity.defaults().containsKey(field))) {
+                        && !(incoming == null && entity.defaults().containsKey(field))
+                        && !(c.fillOnly && now.get(field) != null)) {
                     c.differing.add(field);
                 }
             }
@@ -373,7 +482,9 @@ public class CrmWriter {
         List<Object[]> xrefs = new ArrayList<>(creates.size());
         List<Object[]> events = new ArrayList<>(creates.size());
         for (Change c : creates) {
-            c.crmId = UUID.randomUUID();
+            if (c.crmId == null) {
+                c.crmId = UUID.randomUUID();
+            }
             Map<String, String> stored = new LinkedHashMap<>(c.values);
             entity.defaults().forEach(stored::putIfAbsent);
             rows.add(row(c.values, c.crmId, true));
@@ -502,7 +613,7 @@ public class CrmWriter {
         return r.system().toUpperCase(Locale.ROOT);
     }
 
-    private record Xref(UUID crmId, Instant changedAt) {
+    private record Xref(UUID crmId, Instant changedAt, boolean secondary) {
     }
 
     /** One record version on its way through a batch. */
@@ -517,6 +628,8 @@ public class CrmWriter {
         final List<String> differing = new ArrayList<>();
         boolean linesDiffer;
         UUID crmId;
+        List<Match> possibleDuplicates = List.of();
+        boolean fillOnly;
 
         Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {
             this.index = index;

@@ -91,8 +91,9 @@ public class ErpWriter {
             return Outcome.DUPLICATE;
         }
         List<String> erpIds = crm.queryForList("""
-                select external_id from xref where entity_type = :type and system = 'ERP' and crm_id = :id""",
+                select external_id from xref where entity_type = :type and system = 'ERP' and crm_id = :id and not secondary""",
                 new MapSqlParameterSource("id", event.aggregateId()).addValue("type", event.aggregateType()), String.class);
+        // The primary id only: a secondary one names a duplicate customer inside the ERP.
         Outcome outcome = erpIds.isEmpty() ? Outcome.NOT_LINKED : write(target, erpIds.get(0), event);
         processed.markProcessed(CONSUMER, key);
         return outcome;

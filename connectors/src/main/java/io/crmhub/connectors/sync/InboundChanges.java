@@ -39,7 +39,7 @@ public class InboundChanges {
 
     /** The writer's outcomes, and quarantine. */
     public enum Outcome {
-        CREATED, UPDATED, DUPLICATE, STALE, UNCHANGED, CONFLICT, WAITING, QUARANTINED;
+        CREATED, UPDATED, DUPLICATE, STALE, UNCHANGED, CONFLICT, WAITING, LINKED, QUARANTINED;
 
         static Outcome of(CrmWriter.Outcome o) {
             return valueOf(o.name());

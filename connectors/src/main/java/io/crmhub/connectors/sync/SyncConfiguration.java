@@ -2,6 +2,7 @@ package io.crmhub.connectors.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.connectors.config.HubProperties;
+import io.crmhub.connectors.crm.CrmDuplicates;
 import io.crmhub.connectors.crm.CrmEntity;
 import io.crmhub.connectors.crm.CrmWriter;
 import io.crmhub.connectors.crm.WaitingRecords;
@@ -40,10 +41,13 @@ public class SyncConfiguration {
     private final NamedParameterJdbcTemplate crm;
     private final TransactionTemplate tx;
     private final ObjectMapper json;
+    private final CrmDuplicates duplicates;
 
     public SyncConfiguration(HubProperties props, @Qualifier("erpDataSource") DataSource erpDataSource,
-                             NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions, ObjectMapper json) {
+                             NamedParameterJdbcTemplate crmJdbc, TransactionTemplate crmTransactions, ObjectMapper json,
+                             CrmDuplicates duplicates) {
         this.props = props;
+        this.duplicates = duplicates;
         this.erp = erpDataSource;
         this.crm = crmJdbc;
         this.tx = crmTransactions;
@@ -98,7 +102,7 @@ public class SyncConfiguration {
         String entity = mapper.mapping().entity();
         CrmWriter writer = new CrmWriter(CrmEntity.named(entity), crm.getJdbcTemplate(), tx, waiting, json,
                 mapper.mapping().references(), props.sync().crmOwnedFields(entity), props.sync().erpOwnedFields(entity),
-                props.sync().clockSkewTolerance());
+                props.sync().clockSkewTolerance(), duplicates);
         return new InboundChanges(mapper, writer, quarantine, waiting, tx, json, props.sync().parentWait(), Clock.systemUTC());
     }
 }

@@ -1,0 +1,220 @@
+package io.crmhub.connectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.config.MappingConfiguration;
+import io.crmhub.connectors.config.MatchingConfiguration;
+import io.crmhub.connectors.crm.CrmDuplicates;
+import io.crmhub.connectors.crm.CrmEntity;
+import io.crmhub.connectors.crm.CrmStoreConfiguration;
+import io.crmhub.connectors.crm.CrmWriter;
+import io.crmhub.connectors.crm.DuplicateReview;
+import io.crmhub.connectors.crm.WaitingRecords;
+import io.crmhub.connectors.store.QuarantineStore;
+import io.crmhub.connectors.sync.InboundChanges;
+import io.crmhub.connectors.sync.InboundChanges.Outcome;
+import io.crmhub.embedded.TestServices;
+import io.crmhub.transformers.mapping.CodeTables;
+import io.crmhub.transformers.mapping.RecordMapper;
+import io.crmhub.transformers.match.Matcher;
+import io.crmhub.transformers.model.SourceRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The duplicate check in the ERP sync's write path, the review queue, and merges. */
+class DuplicateSyncIT {
+
+    private static HikariDataSource crm;
+    private static JdbcTemplate jdbc;
+    private static InboundChanges accounts;
+    private static InboundChanges contacts;
+    private static InboundChanges orders;
+    private static DuplicateReview review;
+
+    @BeforeAll
+    static void setUp() {
+        crm = TestServices.newCrmDataSource();
+        CrmStoreConfiguration.migrate(crm);
+        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(crm);
+        jdbc = named.getJdbcTemplate();
+        ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+        CodeTables codes = MappingConfiguration.loadCodeTables("../config");
+        WaitingRecords waiting = new WaitingRecords(named, json);
+        QuarantineStore quarantine = new QuarantineStore(named, json);
+        TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(crm));
+        CrmDuplicates duplicates = new CrmDuplicates(jdbc, new Matcher(MatchingConfiguration.loadRules("../config")), json);
+        review = new DuplicateReview(jdbc, tx, duplicates, MatchingConfiguration.loadSurvivorship("../config"), json);
+        Map<String, InboundChanges> in = new HashMap<>();
+        for (String mapping : List.of("erp-account", "erp-contact", "erp-order")) {
+            RecordMapper m = new RecordMapper(MappingConfiguration.loadMapping("../config", mapping), codes);
+            CrmWriter writer = new CrmWriter(CrmEntity.named(m.mapping().entity()), jdbc, tx, waiting, json,
+                    m.mapping().references(), Set.of(), Set.of(), Duration.ofSeconds(5), duplicates);
+            in.put(mapping, new InboundChanges(m, writer, quarantine, waiting, tx, json, Duration.ofHours(1), Clock.systemUTC()));
+        }
+        accounts = in.get("erp-account");
+        contacts = in.get("erp-contact");
+        orders = in.get("erp-order");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        crm.close();
+    }
+
+    private static SourceRecord account(String custno, String name, Instant at, String... more) {
+        Map<String, String> cols = new HashMap<>(Map.of("CUSTNO", custno, "CNAME", name, "CCTRY", "DE", "CSTAT", "A"));
+        for (int i = 0; i < more.length; i += 2) {
+            cols.put(more[i], more[i + 1]);
+        }
+        return new SourceRecord("erp", "account", custno, at, cols);
+    }
+
+    private static long count(String sql, Object... args) {
+        Long n = jdbc.queryForObject(sql, Long.class, args);
+        return n == null ? 0 : n;
+    }
+
+    private static String crmId(String custno) {
+        return jdbc.queryForObject("select crm_id::text from xref where entity_type = 'ACCOUNT' and external_id = ?", String.class, custno);
+    }
+
+    @Test
+    void aSecondErpCustomerForTheSameCompanyIsLinkedToItNotCreatedAgain() {
+        Instant t = Instant.parse("2025-01-10T09:00:00Z");
+        assertThat(accounts.apply(account("D-1", "Acme Products", t)).count(Outcome.CREATED)).isEqualTo(1);
+        assertThat(accounts.apply(account("D-2", "ACME PRODUCTS, INC.", t.plusSeconds(1))).count(Outcome.LINKED)).isEqualTo(1);
+        assertThat(accounts.apply(account("D-3", "Acme Products, Incorporated", t.plusSeconds(2))).count(Outcome.LINKED)).isEqualTo(1);
+        assertThat(count("select count(*) from account where name ilike 'acme products%'")).isEqualTo(1);
+        assertThat(crmId("D-2")).isEqualTo(crmId("D-1")).isEqualTo(crmId("D-3"));
+
+        // in one batch: two spellings of a company the CRM does not know yet
+        InboundChanges.Result batch = accounts.applyAll(List.of(account("D-4", "Zeta Tools GmbH", t),
+                account("D-5", "ZETA TOOLS G.M.B.H.", t), account("D-6", "Yotta Mills AG", t)));
+        assertThat(batch.count(Outcome.CREATED)).isEqualTo(2);
+        assertThat(batch.count(Outcome.LINKED)).isEqualTo(1);
+        assertThat(crmId("D-5")).isEqualTo(crmId("D-4"));
+
+        // a later change under the second id lands on the one account; as the id of a duplicate
+        // inside the ERP it fills what the account lacks and overwrites nothing
+        assertThat(accounts.apply(account("D-2", "Acme Products Inc", t.plusSeconds(60), "CCITY", "Köln")).count(Outcome.UPDATED)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("select name || ' ' || city from account where id = cast(? as uuid)", String.class, crmId("D-1")))
+                .isEqualTo("Acme Products Köln");
+        assertThat(accounts.apply(account("D-1", "Acme Products", t.plusSeconds(70), "CCITY", "Cleveland")).count(Outcome.UPDATED))
+                .as("the primary id's changes apply as always").isEqualTo(1);
+        assertThat(count("select count(*) from duplicate_candidate where crm_id = cast(? as uuid) or other_id = cast(? as uuid)",
+                crmId("D-1"), crmId("D-1"))).as("a sure match needs no review").isZero();
+    }
+
+    @Test
+    void aPossibleDuplicateIsCreatedAndQueuedWithItsEvidenceAndADistinctDecisionIsRemembered() {
+        Instant t = Instant.parse("2025-02-10T09:00:00Z");
+        accounts.apply(account("P-1", "Borealis Group Ltd", t));
+        assertThat(accounts.apply(account("P-2", "Borealis Holding Ltd", t.plusSeconds(1))).count(Outcome.CREATED)).isEqualTo(1);
+        DuplicateReview.Candidate c = review.open(500, 0).stream()
+                .filter(x -> x.record().get("name").startsWith("Borealis")).findFirst().orElseThrow();
+        assertThat(c.other().get("name")).startsWith("Borealis");
+        assertThat(c.evidence().toString()).contains("name.same-distinctive");
+        assertThat(c.record().get("externalIds")).isEqualTo("ERP:P-2");
+
+        review.distinct(c.id(), "tester");
+        assertThatThrownBy(() -> review.distinct(c.id(), "tester")).hasMessageContaining("decided already");
+        // the record changes, still looks alike: the pair is not proposed again
+        accounts.apply(account("P-2", "Borealis Holdings Ltd", t.plusSeconds(60)));
+        assertThat(count("select count(*) from duplicate_candidate where status = 'OPEN' and ((crm_id = cast(? as uuid) and other_id = cast(? as uuid)) or (crm_id = cast(? as uuid) and other_id = cast(? as uuid)))",
+                crmId("P-1"), crmId("P-2"), crmId("P-2"), crmId("P-1"))).isZero();
+        assertThat(count("select count(*) from distinct_pair")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aMergeMovesChildrenAndIdsToTheSurvivorKeepsHistoryAndTheMergedRecordIsNeverResurrected() {
+        Instant t = Instant.parse("2025-03-10T09:00:00Z");
+        accounts.apply(account("M-1", "Orion Metals", t, "CCITY", "Riga"));
+        accounts.apply(account("M-2", "Orion Metals Trading Group", t.plusSeconds(1), "CPHON", "+371 67 123456", "CCITY", "Riga"));
+        contacts.apply(new SourceRecord("erp", "contact", "MC-1", t, Map.of("CONTNO", "MC-1", "CUSTNO", "M-2", "FNAME", "Ilze",
+                "LNAME", "Berzina", "CROLE", "BUY", "CCTRY", "LV")));
+        orders.apply(new SourceRecord("erp", "order", "MO-1", t, Map.of("ORDNO", "MO-1", "CUSTNO", "M-2", "ODATE", "20250310",
+                "OSTAT", "OP", "CURR", "EUR", "OTOTL", "10.00"), List.of(Map.of("ORDNO", "MO-1", "LINNO", "1", "ITEM", "X", "QTY", "1", "PRICE", "10.00"))));
+        String older = crmId("M-1");
+        String newer = crmId("M-2");
+        DuplicateReview.Candidate c = review.open(500, 0).stream()
+                .filter(x -> x.record().get("name").startsWith("Orion")).findFirst().orElseThrow();
+
+        DuplicateReview.Merged m = review.merge(c.id(), null, "tester");
+        assertThat(m.survivor().toString()).as("the older record survives").isEqualTo(older);
+        assertThat(m.moved()).containsEntry("contacts", 1).containsEntry("orders", 1).containsEntry("externalIds", 1);
+        assertThat(jdbc.queryForObject("select phone from account where id = cast(? as uuid)", String.class, older))
+                .as("the survivor had no phone: the merged record's").isEqualTo("+37167123456");
+        assertThat(crmId("M-2")).isEqualTo(older);
+        assertThat(jdbc.queryForObject("select status || ' ' || merged_into from account where id = cast(? as uuid)", String.class, newer))
+                .isEqualTo("MERGED " + older);
+        assertThat(count("select count(*) from contact where account_id = cast(? as uuid)", older)).isEqualTo(1);
+        assertThat(count("select count(*) from merge_history where survivor_id = cast(? as uuid) and merged_id = cast(? as uuid) and merged_by = 'tester'",
+                older, newer)).isEqualTo(1);
+        assertThatThrownBy(() -> review.merge(c.id(), null, "tester")).hasMessageContaining("decided already");
+
+        // the ERP changes the merged-away customer: the change lands on the survivor, where its id is
+        // now secondary (a duplicate inside the ERP): it fills what the survivor lacks, nothing else
+        assertThat(accounts.apply(account("M-2", "Orion Metals Trading Group", t.plusSeconds(120), "CCITY", "Jurmala",
+                "CWWW", "www.orion-metals.example")).count(Outcome.UPDATED)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("select city || ' ' || website from account where id = cast(? as uuid)", String.class, older))
+                .isEqualTo("Riga www.orion-metals.example");
+        assertThat(jdbc.queryForObject("select city || ' ' || status || ' ' || coalesce(website, '-') from account where id = cast(? as uuid)",
+                String.class, newer)).isEqualTo("Riga MERGED -");
+        assertThat(jdbc.queryForList("select external_id || ':' || secondary from xref where crm_id = cast(? as uuid) order by 1", String.class, older))
+                .containsExactly("M-1:false", "M-2:true");
+        assertThat(count("select count(*) from account where name like 'Orion Metals%' and status <> 'MERGED'")).isEqualTo(1);
+    }
+
+    @Test
+    void twoWritersCreatingTheSameNewCompaniesAtOnceCreateEachOnce() throws Exception {
+        Instant t = Instant.parse("2025-04-10T09:00:00Z");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<InboundChanges.Result>> results = new ArrayList<>();
+        for (String side : List.of("A", "B")) {
+            results.add(pool.submit((Callable<InboundChanges.Result>) () -> {
+                List<SourceRecord> batch = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    String name = "Concurrent Kettle Works " + (100 + i);
+                    batch.add(account("C" + side + "-" + i, side.equals("A") ? name + " GmbH" : name.toUpperCase() + " G.M.B.H.", t));
+                }
+                start.await();
+                return accounts.applyAll(batch);
+            }));
+        }
+        start.countDown();
+        int created = 0;
+        int linked = 0;
+        for (Future<InboundChanges.Result> f : results) {
+            created += f.get().count(Outcome.CREATED);
+            linked += f.get().count(Outcome.LINKED);
+        }
+        pool.shutdown();
+        assertThat(created).isEqualTo(30);
+        assertThat(linked).isEqualTo(30);
+        assertThat(count("select count(*) from account where name ilike 'concurrent kettle%'")).isEqualTo(30);
+    }
+}
