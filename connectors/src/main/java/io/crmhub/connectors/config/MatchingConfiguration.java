@@ -28,6 +28,7 @@ public class MatchingConfiguration {
 
     /** The YAML shape of {@code matching.yml}. */
     record MatchingFile(Thresholds thresholds, @JsonProperty("max-block-size") int maxBlockSize,
+                        @JsonProperty("max-candidates-per-key") int maxCandidatesPerKey,
                         Map<String, Double> points, @JsonProperty("generic-weight") double genericWeight,
                         @JsonProperty("generic-words") Set<String> genericWords,
                         @JsonProperty("leading-words") Set<String> leadingWords,
@@ -109,7 +110,8 @@ public class MatchingConfiguration {
         return new MatchRules(orEmpty(f.legalForms()), orEmpty(f.abbreviations()), orEmpty(f.leadingWords()),
                 orEmpty(f.genericWords()), f.genericWeight(), orEmpty(f.streetWords()),
                 f.nicknames() == null ? List.of() : f.nicknames(), orEmpty(f.freeMailDomains()), f.points(),
-                f.thresholds().sure(), f.thresholds().possible(), f.thresholds().tieMargin(), f.maxBlockSize());
+                f.thresholds().sure(), f.thresholds().possible(), f.thresholds().tieMargin(), f.maxBlockSize(),
+                f.maxCandidatesPerKey() == 0 ? 50 : f.maxCandidatesPerKey());
     }
 
     private static <K, V> Map<K, V> orEmpty(Map<K, V> m) {

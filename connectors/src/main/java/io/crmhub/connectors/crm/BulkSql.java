@@ -33,10 +33,13 @@ final class BulkSql {
 
     private final String sql;
     private final int width;
+    /** an update joins the table: planned per call, so that a plan made while the table was small never sticks */
+    private final boolean joins;
 
-    private BulkSql(String sql, int width) {
+    private BulkSql(String sql, int width, boolean joins) {
         this.sql = sql;
         this.width = width;
+        this.joins = joins;
     }
 
     /** {@code insert into table (cols) select ... from unnest(...)}; rows hold the values in column order. */
@@ -47,7 +50,7 @@ final class BulkSql {
             names.add(c.name());
             values.add(c.value());
         });
-        return new BulkSql("insert into " + table + " (" + names + ") select " + values + " from " + unnest(cols), cols.size());
+        return new BulkSql("insert into " + table + " (" + names + ") select " + values + " from " + unnest(cols), cols.size(), false);
     }
 
     /**
@@ -64,7 +67,7 @@ final class BulkSql {
         keys.forEach(k -> where.add("t." + k.name() + " = " + k.value()));
         List<Col> all = new java.util.ArrayList<>(set);
         all.addAll(keys);
-        return new BulkSql("update " + table + " t set " + assignments + " from " + unnest(all) + " where " + where, all.size());
+        return new BulkSql("update " + table + " t set " + assignments + " from " + unnest(all) + " where " + where, all.size(), true);
     }
 
     String sql() {
@@ -84,7 +87,7 @@ final class BulkSql {
             }
             columns[c] = column;
         }
-        return jdbc.update(sql, columns);
+        return joins ? change(jdbc, sql, columns) : jdbc.update(sql, columns);
     }
 
     /**
@@ -103,6 +106,20 @@ final class BulkSql {
             }
             return ps;
         }, rows);
+    }
+
+    /** An insert, update or delete by an array of keys, planned for the keys it is given (see {@link #lookup}). */
+    static int change(JdbcTemplate jdbc, String sql, Object... args) {
+        return jdbc.update(con -> {
+            PreparedStatement ps = con.prepareStatement(sql);
+            if (ps.isWrapperFor(PGStatement.class)) {
+                ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+            }
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps;
+        });
     }
 
     private static String unnest(List<Col> cols) {

@@ -33,6 +33,9 @@ public class CrmDuplicates {
     private static final BulkSql INSERT_KEYS = BulkSql.insert("match_key",
             List.of(new Col("entity_type", "text"), new Col("key", "text"), new Col("crm_id", "uuid")));
 
+    /** Proposals kept per record: a record with dozens of possible duplicates is not reviewed pair by pair. */
+    static final int MAX_PROPOSALS = 5;
+
     private final JdbcTemplate jdbc;
     private final Matcher matcher;
     private final Deduplicator dedup;
@@ -63,13 +66,19 @@ public class CrmDuplicates {
      * spellings of one new company in one batch become one account).
      */
     public List<Decision> check(CrmEntity entity, List<Profile> incoming) {
-        Map<String, Set<String>> keyed = candidateIds(entity, incoming);
+        Map<String, Integer> inBatch = new HashMap<>();
+        incoming.forEach(p -> Blocking.keys(p).forEach(k -> inBatch.merge(k, 1, Integer::sum)));
+        Set<String> tooCommon = new HashSet<>();
+        Map<String, Set<String>> keyed = candidateIds(entity, inBatch, tooCommon);
         Map<String, Profile> stored = load(keyed.values().stream().flatMap(Set::stream).toList());
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
         for (Profile p : incoming) {
             Map<String, Profile> candidates = new LinkedHashMap<>();
             for (String key : Blocking.keys(p)) {
+                if (tooCommon.contains(key)) {
+                    continue;
+                }
                 keyed.getOrDefault(key, Set.of()).forEach(id -> {
                     Profile c = stored.get(id);
                     if (c != null) {
@@ -115,13 +124,24 @@ public class CrmDuplicates {
         recheck(entity, profiles, source);
     }
 
+    /** Records the blocking keys of records just created (they have none yet). */
+    public void indexNew(CrmEntity entity, Collection<Profile> profiles) {
+        index(entity, profiles, false);
+    }
+
     /** Records the blocking keys of created or changed records, replacing their old keys. */
     public void index(CrmEntity entity, Collection<Profile> profiles) {
+        index(entity, profiles, true);
+    }
+
+    private void index(CrmEntity entity, Collection<Profile> profiles, boolean replace) {
         if (profiles.isEmpty()) {
             return;
         }
-        jdbc.update("delete from match_key where crm_id = any(cast(? as uuid[]))",
-                (Object) profiles.stream().map(Profile::id).toArray(String[]::new));
+        if (replace) {
+            BulkSql.change(jdbc, "delete from match_key where crm_id = any(cast(? as uuid[]))",
+                    (Object) profiles.stream().map(Profile::id).toArray(String[]::new));
+        }
         List<Object[]> rows = new ArrayList<>();
         for (Profile p : profiles) {
             for (String key : new HashSet<>(Blocking.keys(p))) {
@@ -131,23 +151,38 @@ public class CrmDuplicates {
         INSERT_KEYS.execute(jdbc, rows);
     }
 
-    /** Puts possible duplicates on the review list, except pairs a person declared different. */
+    /**
+     * Puts possible duplicates on the review list in one statement, at most
+     * {@value #MAX_PROPOSALS} per record (the best), except pairs a person declared different and
+     * pairs already open the other way round.
+     */
     public void propose(CrmEntity entity, List<Match> matches, String source) {
-        for (Match m : matches) {
-            String low = m.a().compareTo(m.b()) < 0 ? m.a() : m.b();
-            String high = low.equals(m.a()) ? m.b() : m.a();
-            jdbc.update("""
-                    insert into duplicate_candidate (entity_type, crm_id, other_id, score, evidence, source)
-                    select ?, cast(? as uuid), cast(? as uuid), ?, cast(? as jsonb), ?
-                    where not exists (select 1 from distinct_pair where entity_type = ? and low_id = cast(? as uuid) and high_id = cast(? as uuid))
-                      and not exists (select 1 from duplicate_candidate where entity_type = ? and status = 'OPEN'
-                                      and ((crm_id = cast(? as uuid) and other_id = cast(? as uuid)) or (crm_id = cast(? as uuid) and other_id = cast(? as uuid))))
-                    on conflict (entity_type, crm_id, other_id) do update
-                      set score = excluded.score, evidence = excluded.evidence, detected_at = now()
-                      where duplicate_candidate.status = 'OPEN'""",
-                    entity.type(), m.a(), m.b(), m.score(), evidence(m), source,
-                    entity.type(), low, high, entity.type(), m.a(), m.b(), m.b(), m.a());
+        Map<String, List<Match>> byRecord = new LinkedHashMap<>();
+        matches.forEach(m -> byRecord.computeIfAbsent(m.a(), k -> new ArrayList<>()).add(m));
+        Map<String, Match> pairs = new LinkedHashMap<>();
+        byRecord.values().forEach(list -> list.stream()
+                .sorted(java.util.Comparator.comparingDouble(Match::score).reversed()).limit(MAX_PROPOSALS)
+                .forEach(m -> pairs.putIfAbsent(m.a().compareTo(m.b()) < 0 ? m.a() + m.b() : m.b() + m.a(), m)));
+        if (pairs.isEmpty()) {
+            return;
         }
+        List<Match> list = List.copyOf(pairs.values());
+        jdbc.update("""
+                insert into duplicate_candidate (entity_type, crm_id, other_id, score, evidence, source)
+                select ?, cast(u.a as uuid), cast(u.b as uuid), cast(u.score as numeric), cast(u.evidence as jsonb), ?
+                from unnest(cast(? as text[]), cast(? as text[]), cast(? as text[]), cast(? as text[])) as u(a, b, score, evidence)
+                where not exists (select 1 from distinct_pair d where d.entity_type = ?
+                                    and d.low_id = least(cast(u.a as uuid), cast(u.b as uuid))
+                                    and d.high_id = greatest(cast(u.a as uuid), cast(u.b as uuid)))
+                  and not exists (select 1 from duplicate_candidate c where c.entity_type = ? and c.status = 'OPEN'
+                                    and c.crm_id = cast(u.b as uuid) and c.other_id = cast(u.a as uuid))
+                on conflict (entity_type, crm_id, other_id) do update
+                  set score = excluded.score, evidence = excluded.evidence, detected_at = now()
+                  where duplicate_candidate.status = 'OPEN'""",
+                entity.type(), source,
+                list.stream().map(Match::a).toArray(String[]::new), list.stream().map(Match::b).toArray(String[]::new),
+                list.stream().map(m -> Double.toString(m.score())).toArray(String[]::new),
+                list.stream().map(this::evidence).toArray(String[]::new), entity.type(), entity.type());
     }
 
     private String evidence(Match m) {
@@ -158,22 +193,43 @@ public class CrmDuplicates {
         }
     }
 
-    /** The CRM records sharing each key with the incoming records; too common keys are left out. */
-    private Map<String, Set<String>> candidateIds(CrmEntity entity, List<Profile> incoming) {
-        Set<String> keys = new HashSet<>();
-        incoming.forEach(p -> keys.addAll(Blocking.keys(p)));
+    /**
+     * The CRM records sharing each key with the incoming records. A key more records share than
+     * {@code max-candidates-per-key}, in the store and the batch together, says nothing: it goes to
+     * {@code tooCommon} and is used neither for the store nor within the batch.
+     */
+    private Map<String, Set<String>> candidateIds(CrmEntity entity, Map<String, Integer> inBatch, Set<String> tooCommon) {
         Map<String, Set<String>> byKey = new HashMap<>();
-        if (keys.isEmpty()) {
+        if (inBatch.isEmpty()) {
             return byKey;
         }
-        int max = matcher.rules().maxBlockSize();
+        int max = matcher.rules().maxCandidatesPerKey();
+        String[] keys = inBatch.keySet().toArray(String[]::new);
+        Map<String, Integer> stored = new HashMap<>();
+        // counting stops at max + 1 per key: a common key costs no more than a rare one
         BulkSql.lookup(jdbc, """
-                select key, crm_id::text from match_key
-                where entity_type = ? and key = any(?)
-                  and key in (select key from match_key where entity_type = ? and key = any(?) group by key having count(*) <= ?)""",
-                rs -> {
-                    byKey.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
-                }, entity.type(), keys.toArray(String[]::new), entity.type(), keys.toArray(String[]::new), max);
+                select k, (select count(*) from (select 1 from match_key m where m.entity_type = ? and m.key = k limit ?) c)
+                from unnest(?) k""", rs -> {
+                    stored.put(rs.getString(1), rs.getInt(2));
+                }, entity.type(), max + 1, keys);
+        inBatch.forEach((key, n) -> {
+            if (n + stored.getOrDefault(key, 0) > max) {
+                tooCommon.add(key);
+            }
+        });
+        // Two instances creating the same new company at once: whoever locks its keys first creates
+        // it, the other then finds it. Only keys the check uses are locked: locking a common key
+        // would serialize every writer for nothing.
+        String[] locked = inBatch.keySet().stream().filter(k -> !tooCommon.contains(k)).toArray(String[]::new);
+        jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
+                rs -> { }, (Object) locked);
+        // read after the lock: what another writer committed meanwhile is seen
+        String[] usable = locked;
+        if (usable.length > 0) {
+            BulkSql.lookup(jdbc, "select key, crm_id::text from match_key where entity_type = ? and key = any(?)", rs -> {
+                byKey.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+            }, entity.type(), usable);
+        }
         return byKey;
     }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.connectors.crm.BulkSql.Col;
 import io.crmhub.connectors.crm.CrmEntity.Column;
 import io.crmhub.transformers.mapping.MappedRecord;
-import io.crmhub.transformers.match.Blocking;
 import io.crmhub.transformers.match.Deduplicator.Decision;
 import io.crmhub.transformers.match.Match;
 import io.crmhub.transformers.match.Profile;
@@ -226,9 +225,6 @@ public class CrmWriter {
             c.crmId = UUID.randomUUID();
             profiles.add(duplicates.profile(c.crmId, c.values));
         }
-        // Two instances creating the same new company at once: whoever locks its keys first creates it.
-        jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
-                rs -> { }, (Object) profiles.stream().flatMap(p -> Blocking.keys(p).stream()).distinct().toArray(String[]::new));
         List<Decision> decisions = duplicates.check(entity, profiles);
         List<Change> links = new ArrayList<>();
         List<Change> kept = new ArrayList<>();
@@ -243,7 +239,8 @@ public class CrmWriter {
                 c.possibleDuplicates = d.candidates();
             }
         }
-        creates.retainAll(kept);
+        creates.clear();
+        creates.addAll(kept);
         return links;
     }
 
@@ -276,7 +273,7 @@ public class CrmWriter {
             created.add(duplicates.profile(c.crmId, c.values));
             proposals.addAll(c.possibleDuplicates);
         }
-        duplicates.index(entity, created);
+        duplicates.indexNew(entity, created);
         duplicates.propose(entity, proposals, system);
         Set<UUID> changed = new HashSet<>();
         for (Change c : updates) {
@@ -467,7 +464,7 @@ public class CrmWriter {
         update.execute(jdbc, rows);
         INSERT_CONFLICT.execute(jdbc, conflicts);
         if (!replaceLines.isEmpty()) {
-            jdbc.update("delete from " + entity.lines().table() + " where " + entity.lines().parentColumn()
+            BulkSql.change(jdbc, "delete from " + entity.lines().table() + " where " + entity.lines().parentColumn()
                     + " = any(cast(? as uuid[]))", (Object) replaceLines.stream().map(c -> c.crmId.toString()).toArray(String[]::new));
             insertLines(replaceLines);
         }

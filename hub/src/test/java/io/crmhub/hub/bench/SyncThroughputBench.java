@@ -185,10 +185,11 @@ class SyncThroughputBench {
     private static SourceRecord record(String id, int i, Instant changedAt) {
         Map<String, String> cols = new LinkedHashMap<>();
         cols.put("CUSTNO", id);
-        cols.put("CNAME", "Bench Firma " + i + " GmbH");
+        // each phase its own companies: the same name in two phases would be linked as a duplicate
+        cols.put("CNAME", "Bench " + id.charAt(0) + " Firma " + i + " GmbH");
         cols.put("CCTRY", "DE");
         cols.put("CSTAT", "A");
-        cols.put("CEMAL", "info" + i + "@bench.example");
+        cols.put("CEMAL", "info@" + id.toLowerCase(java.util.Locale.ROOT) + ".example");
         return new SourceRecord("erp", "account", id, changedAt, cols);
     }
 

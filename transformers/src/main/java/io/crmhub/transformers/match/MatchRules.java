@@ -21,18 +21,20 @@ import java.util.Set;
  * @param possible        score from which a pair goes to review
  * @param tieMargin       two candidates scoring within this of each other are both sent to review
  * @param maxBlockSize    a blocking key shared by more records than this is too common to compare by
+ * @param maxCandidatesPerKey the same for one incoming record checked against the CRM store: a
+ *                        smaller bound, since the check runs inside every write
  */
 public record MatchRules(Map<String, List<String>> legalForms, Map<String, String> abbreviations, Set<String> leadingWords,
                          Set<String> genericWords, double genericWeight, Map<String, String> streetWords,
                          List<List<String>> nicknames, Set<String> freeMailDomains, Map<String, Double> points,
-                         double sure, double possible, double tieMargin, int maxBlockSize) {
+                         double sure, double possible, double tieMargin, int maxBlockSize, int maxCandidatesPerKey) {
 
     public MatchRules {
         if (!(possible < sure)) {
             throw new IllegalArgumentException("matching: 'possible' (" + possible + ") must be below 'sure' (" + sure + ")");
         }
-        if (maxBlockSize < 2) {
-            throw new IllegalArgumentException("matching: max-block-size must be at least 2");
+        if (maxBlockSize < 2 || maxCandidatesPerKey < 1) {
+            throw new IllegalArgumentException("matching: max-block-size must be at least 2 and max-candidates-per-key at least 1");
         }
         legalForms = Map.copyOf(legalForms);
         abbreviations = Map.copyOf(abbreviations);

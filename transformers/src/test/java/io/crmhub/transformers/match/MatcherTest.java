@@ -24,7 +24,7 @@ class MatcherTest {
                     Map.entry("given.nickname", 2.5), Map.entry("given.different", -4.0), Map.entry("family.same", 4.0),
                     Map.entry("family.similar", 2.5), Map.entry("birth.same", 4.0), Map.entry("birth.near", 1.5),
                     Map.entry("birth.different", -6.0), Map.entry("email.same", 6.0), Map.entry("names.swapped", 5.0)),
-            8, 4, 2, 100);
+            8, 4, 2, 100, 20);
 
     final Matcher matcher = new Matcher(RULES);
 
