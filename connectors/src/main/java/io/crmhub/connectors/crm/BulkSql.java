@@ -96,30 +96,24 @@ final class BulkSql {
      * scan), and keep it while the table grows to millions of rows during an initial load.
      */
     static void lookup(JdbcTemplate jdbc, String sql, RowCallbackHandler rows, Object... args) {
-        jdbc.query(con -> {
-            PreparedStatement ps = con.prepareStatement(sql);
-            if (ps.isWrapperFor(PGStatement.class)) {
-                ps.unwrap(PGStatement.class).setPrepareThreshold(0);
-            }
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps;
-        }, rows);
+        jdbc.query(con -> plannedPerCall(con, sql, args), rows);
     }
 
     /** An insert, update or delete by an array of keys, planned for the keys it is given (see {@link #lookup}). */
     static int change(JdbcTemplate jdbc, String sql, Object... args) {
-        return jdbc.update(con -> {
-            PreparedStatement ps = con.prepareStatement(sql);
-            if (ps.isWrapperFor(PGStatement.class)) {
-                ps.unwrap(PGStatement.class).setPrepareThreshold(0);
-            }
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps;
-        });
+        return jdbc.update(con -> plannedPerCall(con, sql, args));
+    }
+
+    /** An unnamed statement: PostgreSQL plans it at each execution for the arguments it gets. */
+    private static PreparedStatement plannedPerCall(java.sql.Connection con, String sql, Object[] args) throws java.sql.SQLException {
+        PreparedStatement ps = con.prepareStatement(sql);
+        if (ps.isWrapperFor(PGStatement.class)) {
+            ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+        return ps;
     }
 
     private static String unnest(List<Col> cols) {
