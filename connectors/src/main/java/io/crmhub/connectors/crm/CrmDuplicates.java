@@ -66,16 +66,18 @@ public class CrmDuplicates {
      * spellings of one new company in one batch become one account).
      */
     public List<Decision> check(CrmEntity entity, List<Profile> incoming) {
+        List<List<String>> keys = incoming.stream().map(Blocking::keys).toList();
         Map<String, Integer> inBatch = new HashMap<>();
-        incoming.forEach(p -> Blocking.keys(p).forEach(k -> inBatch.merge(k, 1, Integer::sum)));
+        keys.forEach(ks -> ks.forEach(k -> inBatch.merge(k, 1, Integer::sum)));
         Set<String> tooCommon = new HashSet<>();
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch, tooCommon);
         Map<String, Profile> stored = load(keyed.values().stream().flatMap(Set::stream).toList());
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
-        for (Profile p : incoming) {
+        for (int i = 0; i < incoming.size(); i++) {
+            Profile p = incoming.get(i);
             Map<String, Profile> candidates = new LinkedHashMap<>();
-            for (String key : Blocking.keys(p)) {
+            for (String key : keys.get(i)) {
                 if (tooCommon.contains(key)) {
                     continue;
                 }
@@ -90,7 +92,7 @@ public class CrmDuplicates {
             Decision d = dedup.decide(p, List.copyOf(candidates.values()));
             decisions.add(d);
             if (d.kind() != Decision.Kind.LINK) {
-                for (String key : Blocking.keys(p)) {
+                for (String key : keys.get(i)) {
                     earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(p);
                 }
             }
@@ -102,16 +104,17 @@ public class CrmDuplicates {
      * Possible duplicates of records whose matching fields changed: proposed for review, never
      * merged automatically (both records already exist and may carry their own history).
      */
-    public void recheck(CrmEntity entity, List<Profile> changed, String source) {
+    private void recheck(CrmEntity entity, List<Profile> changed, String source) {
         if (changed.isEmpty()) {
             return;
         }
         List<Decision> decisions = check(entity, changed);
+        List<Match> others = new ArrayList<>();
         for (int i = 0; i < changed.size(); i++) {
             String self = changed.get(i).id();
-            List<Match> others = decisions.get(i).candidates().stream().filter(m -> !m.b().equals(self)).toList();
-            propose(entity, others, source);
+            decisions.get(i).candidates().stream().filter(m -> !m.b().equals(self)).forEach(others::add);
         }
+        propose(entity, others, source);
     }
 
     /** Re-indexes records whose values changed and proposes what they may now duplicate. */
@@ -120,7 +123,7 @@ public class CrmDuplicates {
             return;
         }
         List<Profile> profiles = List.copyOf(load(changed.stream().map(UUID::toString).toList()).values());
-        index(entity, profiles);
+        index(entity, profiles, true);
         recheck(entity, profiles, source);
     }
 
@@ -129,11 +132,7 @@ public class CrmDuplicates {
         index(entity, profiles, false);
     }
 
-    /** Records the blocking keys of created or changed records, replacing their old keys. */
-    public void index(CrmEntity entity, Collection<Profile> profiles) {
-        index(entity, profiles, true);
-    }
-
+    /** Records the blocking keys of created or changed records, replacing their old keys when asked. */
     private void index(CrmEntity entity, Collection<Profile> profiles, boolean replace) {
         if (profiles.isEmpty()) {
             return;

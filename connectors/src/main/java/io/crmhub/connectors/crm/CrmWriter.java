@@ -63,7 +63,8 @@ public class CrmWriter {
         WAITING,
         /**
          * A new external id for a party the CRM already holds (a sure duplicate): the id now points
-         * to that record, and the change was applied to it as an update. Nothing was created.
+         * to that record as a secondary id, and the change filled only the fields it lacked.
+         * Nothing was created.
          */
         LINKED
     }
@@ -73,9 +74,6 @@ public class CrmWriter {
     }
 
     private static final BulkSql INSERT_XREF = BulkSql.insert("xref", List.of(new Col("entity_type", "text"),
-            new Col("system", "text"), new Col("external_id", "text"), new Col("crm_id", "uuid"),
-            new Col("source_changed_at", "timestamptz")));
-    private static final BulkSql INSERT_SECONDARY_XREF = BulkSql.insert("xref", List.of(new Col("entity_type", "text"),
             new Col("system", "text"), new Col("external_id", "text"), new Col("crm_id", "uuid"),
             new Col("source_changed_at", "timestamptz"), new Col("secondary", "boolean")));
     private static final BulkSql UPDATE_XREF = BulkSql.update("xref", List.of(new Col("source_changed_at", "timestamptz")),
@@ -223,7 +221,8 @@ public class CrmWriter {
         List<Profile> profiles = new ArrayList<>(creates.size());
         for (Change c : creates) {
             c.crmId = UUID.randomUUID();
-            profiles.add(duplicates.profile(c.crmId, c.values));
+            c.profile = duplicates.profile(c.crmId, c.values);
+            profiles.add(c.profile);
         }
         List<Decision> decisions = duplicates.check(entity, profiles);
         List<Change> links = new ArrayList<>();
@@ -258,7 +257,7 @@ public class CrmWriter {
             c.fillOnly = true;
             xrefs.add(new Object[]{entity.type(), system, c.externalId, c.crmId, null, true});
         }
-        INSERT_SECONDARY_XREF.execute(jdbc, xrefs);
+        INSERT_XREF.execute(jdbc, xrefs);
         update(system, links, out);
         for (Change c : links) {
             out[c.index] = new Applied(c.crmId, Outcome.LINKED);
@@ -270,7 +269,7 @@ public class CrmWriter {
         List<Profile> created = new ArrayList<>(creates.size());
         List<Match> proposals = new ArrayList<>();
         for (Change c : creates) {
-            created.add(duplicates.profile(c.crmId, c.values));
+            created.add(c.profile);
             proposals.addAll(c.possibleDuplicates);
         }
         duplicates.indexNew(entity, created);
@@ -486,7 +485,7 @@ public class CrmWriter {
             entity.defaults().forEach(stored::putIfAbsent);
             rows.add(row(c.values, c.crmId, true));
             xrefs.add(new Object[]{entity.type(), system, c.externalId, c.crmId,
-                    c.changedAt == null ? null : Timestamp.from(c.changedAt)});
+                    c.changedAt == null ? null : Timestamp.from(c.changedAt), false});
             events.add(event(c.crmId, "CREATED", system, stored, c.lines));
             out[c.index] = new Applied(c.crmId, Outcome.CREATED);
         }
@@ -626,6 +625,7 @@ public class CrmWriter {
         boolean linesDiffer;
         UUID crmId;
         List<Match> possibleDuplicates = List.of();
+        Profile profile;
         boolean fillOnly;
 
         Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {

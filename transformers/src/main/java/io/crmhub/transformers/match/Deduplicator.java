@@ -81,7 +81,8 @@ public class Deduplicator {
 
     public Result runProfiles(List<Profile> profiles, int threads) {
         int n = profiles.size();
-        Map<String, int[]> blocks = blocks(profiles);
+        List<List<String>> keys = profiles.parallelStream().map(Blocking::keys).toList();
+        Map<String, int[]> blocks = blocks(keys);
         int maxBlock = matcher.rules().maxBlockSize();
         int skipped = (int) blocks.values().stream().filter(b -> b.length > maxBlock).count();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -89,7 +90,7 @@ public class Deduplicator {
             List<Future<Part>> parts = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int first = t;
-                parts.add(pool.submit(() -> comparePart(profiles, blocks, first, threads, maxBlock)));
+                parts.add(pool.submit(() -> comparePart(profiles, keys, blocks, first, threads, maxBlock)));
             }
             List<Match> matches = new ArrayList<>();
             long comparisons = 0;
@@ -123,10 +124,10 @@ public class Deduplicator {
         }
     }
 
-    private static Map<String, int[]> blocks(List<Profile> profiles) {
-        Map<String, int[]> blocks = new HashMap<>(profiles.size() * 3);
-        Map<String, Integer> sizes = new HashMap<>(profiles.size() * 3);
-        List<List<String>> keys = profiles.parallelStream().map(Blocking::keys).toList();
+    /** The records (by index) that share each key. */
+    private static Map<String, int[]> blocks(List<List<String>> keys) {
+        Map<String, int[]> blocks = new HashMap<>(keys.size() * 3);
+        Map<String, Integer> sizes = new HashMap<>(keys.size() * 3);
         for (List<String> ks : keys) {
             for (String k : ks) {
                 sizes.merge(k, 1, Integer::sum);
@@ -148,7 +149,8 @@ public class Deduplicator {
     }
 
     /** Compares every record i (i % stride == first) with the later records it shares a block with. */
-    private Part comparePart(List<Profile> profiles, Map<String, int[]> blocks, int first, int stride, int maxBlock) {
+    private Part comparePart(List<Profile> profiles, List<List<String>> keys, Map<String, int[]> blocks, int first, int stride,
+                             int maxBlock) {
         int n = profiles.size();
         int[] seen = new int[n];
         Arrays.fill(seen, -1);
@@ -156,7 +158,7 @@ public class Deduplicator {
         long comparisons = 0;
         for (int i = first; i < n; i += stride) {
             Profile a = profiles.get(i);
-            for (String k : Blocking.keys(a)) {
+            for (String k : keys.get(i)) {
                 int[] block = blocks.get(k);
                 if (block.length < 2 || block.length > maxBlock) {
                     continue;

@@ -63,8 +63,9 @@ public class Matcher {
         for (int i = 0; i < core.size(); i++) {
             weights[i] = rules.genericWords().contains(core.get(i)) ? rules.genericWeight() : 1.0;
         }
-        String givenRaw = Fold.text(p.givenName()).replace(" ", "");
-        String firstGiven = Fold.text(p.givenName()).split(" ")[0];
+        String givenFolded = Fold.text(p.givenName());
+        String givenRaw = givenFolded.replace(" ", "");
+        String firstGiven = givenFolded.split(" ")[0];
         String given = nicknames.getOrDefault(firstGiven, firstGiven);
         String family = Fold.text(p.familyName()).replace(" ", "");
         String email = p.email() == null ? null : Emails.canonical(p.email()).map(Matcher::withoutTag).orElse(null);
