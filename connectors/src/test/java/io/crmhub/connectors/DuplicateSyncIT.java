@@ -134,7 +134,7 @@ class DuplicateSyncIT {
         accounts.apply(account("P-1", "Borealis Group Ltd", t));
         assertThat(accounts.apply(account("P-2", "Borealis Holding Ltd", t.plusSeconds(1))).count(Outcome.CREATED)).isEqualTo(1);
         DuplicateReview.Candidate c = review.open(500, 0).stream()
-                .filter(x -> x.record().get("name").startsWith("Borealis")).findFirst().orElseThrow();
+                .filter(x -> x.entityType().equals("ACCOUNT") && x.record().get("name").startsWith("Borealis")).findFirst().orElseThrow();
         assertThat(c.other().get("name")).startsWith("Borealis");
         assertThat(c.evidence().toString()).contains("name.same-distinctive");
         assertThat(c.record().get("externalIds")).isEqualTo("ERP:P-2");
@@ -160,7 +160,7 @@ class DuplicateSyncIT {
         String older = crmId("M-1");
         String newer = crmId("M-2");
         DuplicateReview.Candidate c = review.open(500, 0).stream()
-                .filter(x -> x.record().get("name").startsWith("Orion")).findFirst().orElseThrow();
+                .filter(x -> x.entityType().equals("ACCOUNT") && x.record().get("name").startsWith("Orion")).findFirst().orElseThrow();
 
         DuplicateReview.Merged m = review.merge(c.id(), null, "tester");
         assertThat(m.survivor().toString()).as("the older record survives").isEqualTo(older);
@@ -186,6 +186,83 @@ class DuplicateSyncIT {
         assertThat(jdbc.queryForList("select external_id || ':' || secondary from xref where crm_id = cast(? as uuid) order by 1", String.class, older))
                 .containsExactly("M-1:false", "M-2:true");
         assertThat(count("select count(*) from account where name like 'Orion Metals%' and status <> 'MERGED'")).isEqualTo(1);
+    }
+
+    private static SourceRecord contact(String contno, String custno, String first, String last, Instant at, String... more) {
+        Map<String, String> cols = new HashMap<>(Map.of("CONTNO", contno, "CUSTNO", custno, "FNAME", first, "LNAME", last,
+                "CROLE", "BUY", "CCTRY", "DE"));
+        for (int i = 0; i < more.length; i += 2) {
+            cols.put(more[i], more[i + 1]);
+        }
+        return new SourceRecord("erp", "contact", contno, at, cols);
+    }
+
+    private static String contactId(String contno) {
+        return jdbc.queryForObject("select crm_id::text from xref where entity_type = 'CONTACT' and external_id = ?", String.class, contno);
+    }
+
+    @Test
+    void theSamePersonTwiceAtOneCompanyIsOneContactAndAtTwoCompaniesTwo() {
+        Instant t = Instant.parse("2025-05-10T09:00:00Z");
+        accounts.applyAll(List.of(account("K-1", "Kestrel Optics", t), account("K-2", "KESTREL OPTICS GMBH", t),
+                account("K-3", "Lumen Werke AG", t)));
+        assertThat(crmId("K-2")).as("the ERP's two customers are one account").isEqualTo(crmId("K-1"));
+
+        assertThat(contacts.apply(contact("KC-1", "K-1", "Robert", "Fischer", t, "CEMAL", "r.fischer@kestrel.example"))
+                .count(Outcome.CREATED)).isEqualTo(1);
+        // under the ERP's other customer number of the same company, by nickname and e-mail
+        assertThat(contacts.apply(contact("KC-2", "K-2", "Bob", "Fischer", t.plusSeconds(1), "CEMAL", "R.Fischer@Kestrel.example",
+                "CPHON", "0221 123456")).count(Outcome.LINKED)).isEqualTo(1);
+        assertThat(contactId("KC-2")).isEqualTo(contactId("KC-1"));
+        assertThat(jdbc.queryForObject("select first_name || ' ' || phone from contact where id = cast(? as uuid)", String.class,
+                contactId("KC-1"))).as("the linked record filled the phone it lacked, and changed no name").isEqualTo("Robert +49221123456");
+        // the same person at another company is that company's contact
+        assertThat(contacts.apply(contact("KC-3", "K-3", "Robert", "Fischer", t.plusSeconds(2), "CEMAL", "r.fischer@kestrel.example"))
+                .count(Outcome.CREATED)).isEqualTo(1);
+        // the same name with nothing to corroborate it: created, and proposed for review
+        assertThat(contacts.apply(contact("KC-4", "K-1", "Robert", "Fischer", t.plusSeconds(3))).count(Outcome.CREATED)).isEqualTo(1);
+        assertThat(count("select count(*) from contact where account_id = cast(? as uuid)", crmId("K-1"))).isEqualTo(2);
+
+        DuplicateReview.Candidate c = review.open(500, 0).stream()
+                .filter(x -> x.entityType().equals("CONTACT") && "Fischer".equals(x.record().get("lastName"))).findFirst().orElseThrow();
+        assertThat(c.record().get("externalIds")).isEqualTo("ERP:KC-4");
+        assertThat(c.other().get("id")).isEqualTo(contactId("KC-1"));
+        assertThat(c.evidence().toString()).contains("given.same").contains("family.same");
+
+        String merged = contactId("KC-4");
+        jdbc.update("insert into note (concerns_type, concerns_id, body) values ('CONTACT', cast(? as uuid), 'called about the offer')", merged);
+        DuplicateReview.Merged m = review.merge(c.id(), null, "tester");
+        assertThat(m.survivor().toString()).isEqualTo(contactId("KC-1"));
+        assertThat(m.moved()).containsEntry("notes", 1).containsEntry("externalIds", 1);
+        assertThat(jdbc.queryForObject("select merged_into::text from contact where id = cast(? as uuid)", String.class, merged))
+                .isEqualTo(contactId("KC-1"));
+        // a later ERP change of the merged-away contact lands on the survivor and fills only its gaps
+        assertThat(contacts.apply(contact("KC-4", "K-1", "Robert", "Fischer", t.plusSeconds(60), "CEMAL", "robert@elsewhere.example"))
+                .count(Outcome.UNCHANGED)).isEqualTo(1);
+        assertThat(count("select count(*) from contact where account_id = cast(? as uuid) and merged_into is null", crmId("K-1"))).isEqualTo(1);
+        assertThat(count("select count(*) from note where concerns_id = cast(? as uuid)", contactId("KC-1"))).isEqualTo(1);
+    }
+
+    @Test
+    void mergingTwoAccountsProposesTheContactsTheyBothHad() {
+        Instant t = Instant.parse("2025-06-10T09:00:00Z");
+        accounts.apply(account("N-1", "Nordlicht Sensorik", t, "CCITY", "Kiel"));
+        accounts.apply(account("N-2", "Nordlicht Sensorik Trading Group", t.plusSeconds(1), "CCITY", "Kiel"));
+        assertThat(crmId("N-2")).isNotEqualTo(crmId("N-1"));
+        contacts.applyAll(List.of(contact("NC-1", "N-1", "Anna", "Schmidt", t, "CEMAL", "anna.schmidt@nordlicht.example"),
+                contact("NC-2", "N-2", "Anna", "Schmidt", t, "CEMAL", "anna.schmidt@nordlicht.example")));
+        assertThat(contactId("NC-2")).as("at two accounts: two contacts").isNotEqualTo(contactId("NC-1"));
+
+        DuplicateReview.Candidate accountPair = review.open(500, 0).stream()
+                .filter(x -> x.entityType().equals("ACCOUNT") && x.record().get("name").startsWith("Nordlicht")).findFirst().orElseThrow();
+        assertThat(review.merge(accountPair.id(), null, "tester").moved()).containsEntry("contacts", 1);
+
+        List<DuplicateReview.Candidate> people = review.open(500, 0).stream()
+                .filter(x -> x.entityType().equals("CONTACT") && "Schmidt".equals(x.record().get("lastName"))).toList();
+        assertThat(people).hasSize(1);
+        assertThat(Set.of(people.get(0).record().get("id"), people.get(0).other().get("id")))
+                .containsExactlyInAnyOrder(contactId("NC-1"), contactId("NC-2"));
+        assertThat(people.get(0).evidence().toString()).contains("email.same");
     }
 
     @Test

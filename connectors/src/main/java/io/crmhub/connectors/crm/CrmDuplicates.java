@@ -23,10 +23,15 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The duplicate check of the CRM store's accounts. Each account's blocking keys are kept in
- * {@code match_key}, so checking an incoming record is an indexed look-up of its keys followed by
- * the matcher on the few records found. Possible duplicates go to {@code duplicate_candidate} for a
- * person; pairs a person declared different ({@code distinct_pair}) are never proposed again.
+ * The duplicate check of the CRM store's accounts and contacts. Each record's blocking keys are
+ * kept in {@code match_key}, so checking an incoming record is an indexed look-up of its keys
+ * followed by the matcher on the few records found. Possible duplicates go to
+ * {@code duplicate_candidate} for a person; pairs a person declared different
+ * ({@code distinct_pair}) are never proposed again.
+ * <p>
+ * A contact is a person at an account: its keys live in its account's scope, so two contacts are
+ * compared only when they belong to the same account (two ERP customers linked as one company
+ * resolve to the same account, and so do their contacts). A person at two companies is two contacts.
  */
 public class CrmDuplicates {
 
@@ -48,16 +53,44 @@ public class CrmDuplicates {
         this.json = json;
     }
 
-    /** Whether records of this entity are checked (accounts; persons follow with contacts). */
-    public boolean checks(CrmEntity entity) {
-        return CrmEntity.ACCOUNT.equals(entity);
+    /**
+     * A record as the check sees it: its profile, and the scope its keys live in (empty for an
+     * account, the account for a contact).
+     */
+    public record Subject(Profile profile, String scope) {
+
+        public String id() {
+            return profile.id();
+        }
+
+        /** The blocking keys, in the record's scope. */
+        List<String> keys() {
+            return Blocking.keys(profile).stream().map(k -> scope + k).distinct().toList();
+        }
     }
 
-    /** A CRM account's canonical values as the matcher reads them. */
-    public Profile profile(UUID id, Map<String, String> values) {
-        return matcher.profile(Party.organization(id.toString(), values.get("name"), values.get("website"),
-                values.get("email"), values.get("phone"), values.get("street"), values.get("postalCode"),
-                values.get("city"), values.get("country")));
+    /** Whether records of this entity are checked: accounts and contacts. */
+    public boolean checks(CrmEntity entity) {
+        return CrmEntity.ACCOUNT.equals(entity) || CrmEntity.CONTACT.equals(entity);
+    }
+
+    /** A CRM record's canonical values as the matcher reads them. */
+    public Subject subject(CrmEntity entity, UUID id, Map<String, String> values) {
+        if (CrmEntity.CONTACT.equals(entity)) {
+            return new Subject(matcher.profile(Party.person(id.toString(), values.get("firstName"), values.get("lastName"),
+                    null, values.get("email"), values.get("phone"), null, null, null, null)), values.get("account") + "/");
+        }
+        if (CrmEntity.ACCOUNT.equals(entity)) {
+            return new Subject(matcher.profile(Party.organization(id.toString(), values.get("name"), values.get("website"),
+                    values.get("email"), values.get("phone"), values.get("street"), values.get("postalCode"),
+                    values.get("city"), values.get("country"))), "");
+        }
+        throw new IllegalArgumentException("no duplicate check for " + entity.type());
+    }
+
+    /** The condition of a record that can still be matched: not merged into another. */
+    static String live(CrmEntity entity) {
+        return CrmEntity.CONTACT.equals(entity) ? "merged_into is null" : "status <> 'MERGED'";
     }
 
     /**
@@ -65,26 +98,26 @@ public class CrmDuplicates {
      * records that share a blocking key and with the records before it in the same batch (two
      * spellings of one new company in one batch become one account).
      */
-    public List<Decision> check(CrmEntity entity, List<Profile> incoming) {
-        List<List<String>> keys = incoming.stream().map(Blocking::keys).toList();
+    public List<Decision> check(CrmEntity entity, List<Subject> incoming) {
+        List<List<String>> keys = incoming.stream().map(Subject::keys).toList();
         Map<String, Integer> inBatch = new HashMap<>();
         keys.forEach(ks -> ks.forEach(k -> inBatch.merge(k, 1, Integer::sum)));
         Set<String> tooCommon = new HashSet<>();
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch, tooCommon);
-        Map<String, Profile> stored = load(keyed.values().stream().flatMap(Set::stream).toList());
+        Map<String, Subject> stored = load(entity, keyed.values().stream().flatMap(Set::stream).toList());
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
         for (int i = 0; i < incoming.size(); i++) {
-            Profile p = incoming.get(i);
+            Profile p = incoming.get(i).profile();
             Map<String, Profile> candidates = new LinkedHashMap<>();
             for (String key : keys.get(i)) {
                 if (tooCommon.contains(key)) {
                     continue;
                 }
                 keyed.getOrDefault(key, Set.of()).forEach(id -> {
-                    Profile c = stored.get(id);
+                    Subject c = stored.get(id);
                     if (c != null) {
-                        candidates.put(id, c);
+                        candidates.put(id, c.profile());
                     }
                 });
                 earlier.getOrDefault(key, List.of()).forEach(c -> candidates.put(c.id(), c));
@@ -104,7 +137,7 @@ public class CrmDuplicates {
      * Possible duplicates of records whose matching fields changed: proposed for review, never
      * merged automatically (both records already exist and may carry their own history).
      */
-    private void recheck(CrmEntity entity, List<Profile> changed, String source) {
+    private void recheck(CrmEntity entity, List<Subject> changed, String source) {
         if (changed.isEmpty()) {
             return;
         }
@@ -122,29 +155,29 @@ public class CrmDuplicates {
         if (changed.isEmpty()) {
             return;
         }
-        List<Profile> profiles = List.copyOf(load(changed.stream().map(UUID::toString).toList()).values());
-        index(entity, profiles, true);
-        recheck(entity, profiles, source);
+        List<Subject> subjects = List.copyOf(load(entity, changed.stream().map(UUID::toString).toList()).values());
+        index(entity, subjects, true);
+        recheck(entity, subjects, source);
     }
 
     /** Records the blocking keys of records just created (they have none yet). */
-    public void indexNew(CrmEntity entity, Collection<Profile> profiles) {
-        index(entity, profiles, false);
+    public void indexNew(CrmEntity entity, Collection<Subject> subjects) {
+        index(entity, subjects, false);
     }
 
     /** Records the blocking keys of created or changed records, replacing their old keys when asked. */
-    private void index(CrmEntity entity, Collection<Profile> profiles, boolean replace) {
-        if (profiles.isEmpty()) {
+    private void index(CrmEntity entity, Collection<Subject> subjects, boolean replace) {
+        if (subjects.isEmpty()) {
             return;
         }
         if (replace) {
             BulkSql.change(jdbc, "delete from match_key where crm_id = any(cast(? as uuid[]))",
-                    (Object) profiles.stream().map(Profile::id).toArray(String[]::new));
+                    (Object) subjects.stream().map(Subject::id).toArray(String[]::new));
         }
         List<Object[]> rows = new ArrayList<>();
-        for (Profile p : profiles) {
-            for (String key : new HashSet<>(Blocking.keys(p))) {
-                rows.add(new Object[]{entity.type(), key, p.id()});
+        for (Subject s : subjects) {
+            for (String key : s.keys()) {
+                rows.add(new Object[]{entity.type(), key, s.id()});
             }
         }
         INSERT_KEYS.execute(jdbc, rows);
@@ -232,19 +265,19 @@ public class CrmDuplicates {
         return byKey;
     }
 
-    private Map<String, Profile> load(Collection<String> ids) {
-        Map<String, Profile> out = new HashMap<>();
+    private Map<String, Subject> load(CrmEntity entity, Collection<String> ids) {
+        Map<String, Subject> out = new HashMap<>();
         if (ids.isEmpty()) {
             return out;
         }
-        BulkSql.lookup(jdbc, "select id, " + CrmEntity.ACCOUNT.canonicalSelect()
-                + " from account where id = any(cast(? as uuid[])) and status <> 'MERGED'", rs -> {
+        BulkSql.lookup(jdbc, "select id, " + entity.canonicalSelect() + " from " + entity.table()
+                + " where id = any(cast(? as uuid[])) and " + live(entity), rs -> {
                     Map<String, String> values = new HashMap<>();
-                    for (String field : CrmEntity.ACCOUNT.fields().keySet()) {
+                    for (String field : entity.fields().keySet()) {
                         values.put(field, rs.getString(field));
                     }
                     UUID id = rs.getObject(1, UUID.class);
-                    out.put(id.toString(), profile(id, values));
+                    out.put(id.toString(), subject(entity, id, values));
                 }, (Object) ids.stream().distinct().toArray(String[]::new));
         return out;
     }

@@ -28,7 +28,7 @@ public class CrmReadModel {
     }
 
     public record ContactView(UUID id, UUID accountId, UUID ownerId, String firstName, String lastName, String email,
-                              String phone, String role, long version, OffsetDateTime updatedAt,
+                              String phone, String role, UUID mergedInto, long version, OffsetDateTime updatedAt,
                               List<ExternalId> externalIds) {
     }
 
@@ -111,8 +111,8 @@ public class CrmReadModel {
             UUID id = rs.getObject("id", UUID.class);
             return new ContactView(id, rs.getObject("account_id", UUID.class), rs.getObject("owner_id", UUID.class),
                     rs.getString("first_name"), rs.getString("last_name"), rs.getString("email"), rs.getString("phone"),
-                    rs.getString("role"), rs.getLong("version"), rs.getObject("updated_at", OffsetDateTime.class),
-                    withXrefs ? externalIds("CONTACT", id) : List.of());
+                    rs.getString("role"), rs.getObject("merged_into", UUID.class), rs.getLong("version"),
+                    rs.getObject("updated_at", OffsetDateTime.class), withXrefs ? externalIds("CONTACT", id) : List.of());
         };
     }
 

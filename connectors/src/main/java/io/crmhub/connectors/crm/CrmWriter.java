@@ -7,7 +7,6 @@ import io.crmhub.connectors.crm.CrmEntity.Column;
 import io.crmhub.transformers.mapping.MappedRecord;
 import io.crmhub.transformers.match.Deduplicator.Decision;
 import io.crmhub.transformers.match.Match;
-import io.crmhub.transformers.match.Profile;
 import io.crmhub.transformers.model.SourceRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -218,13 +217,13 @@ public class CrmWriter {
         if (creates.isEmpty()) {
             return List.of();
         }
-        List<Profile> profiles = new ArrayList<>(creates.size());
+        List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
         for (Change c : creates) {
             c.crmId = UUID.randomUUID();
-            c.profile = duplicates.profile(c.crmId, c.values);
-            profiles.add(c.profile);
+            c.subject = duplicates.subject(entity, c.crmId, c.values);
+            subjects.add(c.subject);
         }
-        List<Decision> decisions = duplicates.check(entity, profiles);
+        List<Decision> decisions = duplicates.check(entity, subjects);
         List<Change> links = new ArrayList<>();
         List<Change> kept = new ArrayList<>();
         for (int i = 0; i < creates.size(); i++) {
@@ -266,10 +265,10 @@ public class CrmWriter {
 
     /** Keeps the blocking keys current and proposes the possible duplicates for review. */
     private void afterWrites(String system, List<Change> updates, List<Change> creates, List<Change> links, Applied[] out) {
-        List<Profile> created = new ArrayList<>(creates.size());
+        List<CrmDuplicates.Subject> created = new ArrayList<>(creates.size());
         List<Match> proposals = new ArrayList<>();
         for (Change c : creates) {
-            created.add(c.profile);
+            created.add(c.subject);
             proposals.addAll(c.possibleDuplicates);
         }
         duplicates.indexNew(entity, created);
@@ -625,7 +624,7 @@ public class CrmWriter {
         boolean linesDiffer;
         UUID crmId;
         List<Match> possibleDuplicates = List.of();
-        Profile profile;
+        CrmDuplicates.Subject subject;
         boolean fillOnly;
 
         Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {

@@ -17,10 +17,10 @@ import java.security.Principal;
 import java.util.List;
 import java.util.UUID;
 
-/** The review queue of possible duplicate accounts: the evidence, and a person's decision. */
+/** The review queue of possible duplicate accounts and contacts: the evidence, and a person's decision. */
 @RestController
 @RequestMapping("/api/duplicates")
-@Tag(name = "Duplicates", description = "Possible duplicate accounts: merge them, or mark them distinct (never proposed again)")
+@Tag(name = "Duplicates", description = "Possible duplicate accounts and contacts: merge them, or mark them distinct (never proposed again)")
 public class DuplicatesController {
 
     private final DuplicateReview review;
@@ -36,7 +36,7 @@ public class DuplicatesController {
     }
 
     @PostMapping("/{id}/merge")
-    @Operation(summary = "Merge the two accounts (survivor: one of the two ids; default the older record)")
+    @Operation(summary = "Merge the two records (survivor: one of the two ids; default the older record)")
     public DuplicateReview.Merged merge(@PathVariable long id, @RequestParam(required = false) UUID survivor, Principal operator) {
         try {
             return review.merge(id, survivor, operator.getName());
@@ -47,7 +47,7 @@ public class DuplicatesController {
 
     @PostMapping("/{id}/distinct")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    @Operation(summary = "The two accounts are different companies: close the proposal and never propose the pair again")
+    @Operation(summary = "The two records are different parties: close the proposal and never propose the pair again")
     public void distinct(@PathVariable long id, Principal operator) {
         try {
             review.distinct(id, operator.getName());
