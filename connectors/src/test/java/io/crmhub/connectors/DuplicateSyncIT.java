@@ -266,6 +266,30 @@ class DuplicateSyncIT {
     }
 
     @Test
+    void aKeyTooCommonToSayAnythingIsNoLongerLookedUpNorIndexedAndDuplicatesAreStillFoundByTheirOtherKeys() {
+        Instant t = Instant.parse("2025-07-10T09:00:00Z");
+        // "quokka" ends up shared by 65 companies, more than max-candidates-per-key (50)
+        List<SourceRecord> first = new ArrayList<>();
+        for (int i = 10; i < 50; i++) {
+            first.add(account("Q-" + i, "Quokka " + i, t));
+        }
+        List<SourceRecord> second = new ArrayList<>();
+        for (int i = 50; i < 70; i++) {
+            second.add(account("Q-" + i, "Quokka " + i, t));
+        }
+        assertThat(accounts.applyAll(first).count(Outcome.CREATED)).isEqualTo(40);
+        assertThat(accounts.applyAll(second).count(Outcome.CREATED)).as("together 60: the key is skipped, not a reason to link").isEqualTo(20);
+        InboundChanges.Result third = accounts.applyAll(List.of(account("Q-70", "Quokka 70", t), account("Q-71", "Quokka 71", t),
+                account("Q-72", "QUOKKA 17 GMBH", t)));
+        assertThat(third.count(Outcome.CREATED)).isEqualTo(2);
+        assertThat(third.count(Outcome.LINKED)).as("found by its whole name").isEqualTo(1);
+        assertThat(crmId("Q-72")).isEqualTo(crmId("Q-17"));
+        long keysBefore = count("select count(*) from match_key where crm_id = cast(? as uuid)", crmId("Q-10"));
+        assertThat(count("select count(*) from match_key where crm_id = cast(? as uuid)", crmId("Q-70")))
+                .as("the store held the key more than 50 times: new records no longer index it").isEqualTo(keysBefore - 1);
+    }
+
+    @Test
     void twoWritersCreatingTheSameNewCompaniesAtOnceCreateEachOnce() throws Exception {
         Instant t = Instant.parse("2025-04-10T09:00:00Z");
         ExecutorService pool = Executors.newFixedThreadPool(2);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The duplicate check of the CRM store's accounts and contacts. Each record's blocking keys are
@@ -45,6 +46,13 @@ public class CrmDuplicates {
     private final Matcher matcher;
     private final Deduplicator dedup;
     private final ObjectMapper json;
+    /**
+     * Keys the store alone already holds for more than {@code max-candidates-per-key} records, by
+     * entity type. They are never looked up again (a key does not become rare again as records
+     * come), nor indexed for new records: such keys are the bulk of the index and say nothing.
+     * At most one per {@code max-candidates-per-key} indexed keys, so it stays small.
+     */
+    private final Map<String, Set<String>> commonKeys = new ConcurrentHashMap<>();
 
     public CrmDuplicates(JdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json) {
         this.jdbc = crmJdbc;
@@ -174,10 +182,13 @@ public class CrmDuplicates {
             BulkSql.change(jdbc, "delete from match_key where crm_id = any(cast(? as uuid[]))",
                     (Object) subjects.stream().map(Subject::id).toArray(String[]::new));
         }
+        Set<String> common = commonKeys(entity);
         List<Object[]> rows = new ArrayList<>();
         for (Subject s : subjects) {
             for (String key : s.keys()) {
-                rows.add(new Object[]{entity.type(), key, s.id()});
+                if (!common.contains(key)) {
+                    rows.add(new Object[]{entity.type(), key, s.id()});
+                }
             }
         }
         INSERT_KEYS.execute(jdbc, rows);
@@ -236,33 +247,43 @@ public class CrmDuplicates {
             return byKey;
         }
         int max = matcher.rules().maxCandidatesPerKey();
-        String[] keys = inBatch.keySet().toArray(String[]::new);
-        Map<String, Integer> stored = new HashMap<>();
-        // counting stops at max + 1 per key: a common key costs no more than a rare one
-        BulkSql.lookup(jdbc, """
-                select k, (select count(*) from (select 1 from match_key m where m.entity_type = ? and m.key = k limit ?) c)
-                from unnest(?) k""", rs -> {
-                    stored.put(rs.getString(1), rs.getInt(2));
-                }, entity.type(), max + 1, keys);
+        Set<String> common = commonKeys(entity);
         inBatch.forEach((key, n) -> {
-            if (n + stored.getOrDefault(key, 0) > max) {
+            if (n > max || common.contains(key)) {
                 tooCommon.add(key);
             }
         });
+        String[] usable = inBatch.keySet().stream().filter(k -> !tooCommon.contains(k)).toArray(String[]::new);
+        if (usable.length == 0) {
+            return byKey;
+        }
         // Two instances creating the same new company at once: whoever locks its keys first creates
-        // it, the other then finds it. Only keys the check uses are locked: locking a common key
-        // would serialize every writer for nothing.
-        String[] locked = inBatch.keySet().stream().filter(k -> !tooCommon.contains(k)).toArray(String[]::new);
+        // it, the other then finds it. Keys known to be common are not locked: that would serialize
+        // every writer for nothing.
         jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
-                rs -> { }, (Object) locked);
-        // read after the lock: what another writer committed meanwhile is seen
-        String[] usable = locked;
-        if (usable.length > 0) {
-            BulkSql.lookup(jdbc, "select key, crm_id::text from match_key where entity_type = ? and key = any(?)", rs -> {
-                byKey.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
-            }, entity.type(), usable);
+                rs -> { }, (Object) usable);
+        // Read after the lock, so what another writer committed meanwhile is seen; at most max + 1
+        // records per key, so a common key costs no more than a rare one.
+        BulkSql.lookup(jdbc, """
+                select k, m.crm_id::text from unnest(?) k
+                cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""", rs -> {
+                    byKey.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+                }, usable, entity.type(), max + 1);
+        for (String key : usable) {
+            int stored = byKey.getOrDefault(key, Set.of()).size();
+            if (stored > max) {
+                common.add(key);
+            }
+            if (stored + inBatch.get(key) > max) {
+                tooCommon.add(key);
+                byKey.remove(key);
+            }
         }
         return byKey;
+    }
+
+    private Set<String> commonKeys(CrmEntity entity) {
+        return commonKeys.computeIfAbsent(entity.type(), t -> ConcurrentHashMap.newKeySet());
     }
 
     private Map<String, Subject> load(CrmEntity entity, Collection<String> ids) {
