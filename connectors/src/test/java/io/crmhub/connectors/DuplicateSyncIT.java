@@ -287,6 +287,14 @@ class DuplicateSyncIT {
         long keysBefore = count("select count(*) from match_key where crm_id = cast(? as uuid)", crmId("Q-10"));
         assertThat(count("select count(*) from match_key where crm_id = cast(? as uuid)", crmId("Q-70")))
                 .as("the store held the key more than 50 times: new records no longer index it").isEqualTo(keysBefore - 1);
+
+        // a key more than 50 records of one batch share is common from the start
+        List<SourceRecord> wombats = new ArrayList<>();
+        for (int i = 10; i < 65; i++) {
+            wombats.add(account("W-" + i, "Wombat " + i, t));
+        }
+        assertThat(accounts.applyAll(wombats).count(Outcome.CREATED)).isEqualTo(55);
+        assertThat(count("select count(*) from match_key where crm_id = cast(? as uuid)", crmId("W-10"))).isEqualTo(keysBefore - 1);
     }
 
     @Test

@@ -249,7 +249,11 @@ public class CrmDuplicates {
         int max = matcher.rules().maxCandidatesPerKey();
         Set<String> common = commonKeys(entity);
         inBatch.forEach((key, n) -> {
-            if (n > max || common.contains(key)) {
+            if (n > max) {
+                // common in the data that comes, whatever the store holds yet
+                common.add(key);
+            }
+            if (common.contains(key)) {
                 tooCommon.add(key);
             }
         });

@@ -76,7 +76,9 @@ class SyncThroughputBench {
 
         double naive = drain("bench-naive-per-message", () -> count(jdbc, "select count(*) from bench_naive"));
         double plain = plainBatchedUpsert(jdbc);
+        long rowsBefore = rowsWritten(jdbc);
         double writer = writerAlone(base);
+        double rowsPerEvent = (rowsWritten(jdbc) - rowsBefore) / (double) EVENTS;
         double real = drain("account-kafka-to-crm", () -> count(jdbc, "select count(*) from xref where external_id like 'R-%'"));
 
         System.out.printf("%nBENCH Kafka->CRM, %d events, %s consumer threads, batches of %s, 2 cores:%n", EVENTS,
@@ -84,6 +86,8 @@ class SyncThroughputBench {
         System.out.printf("BENCH   naive per-message route (one INSERT, no idempotency/mapping): %,.0f events/s%n", naive);
         System.out.printf("BENCH   plain client: KafkaConsumer + JDBC batch upsert, 1 thread, no Camel/idempotency/mapping: %,.0f events/s%n", plain);
         System.out.printf("BENCH   the route's work without Kafka/Camel (accountInbound.applyJson, batches of 500, 1 thread): %,.0f events/s%n", writer);
+        System.out.printf("BENCH     rows written per new account: %.1f (account, xref, processed key, outbox event, blocking keys) = %,.0f rows/s%n",
+                rowsPerEvent, writer * rowsPerEvent);
         System.out.printf("BENCH   real route (key + xref + mapping + validation + upsert + outbox): %,.0f events/s (%.2f x naive, %.2f x plain client)%n",
                 real, real / naive, real / plain);
 
@@ -191,6 +195,13 @@ class SyncThroughputBench {
         cols.put("CSTAT", "A");
         cols.put("CEMAL", "info@" + id.toLowerCase(java.util.Locale.ROOT) + ".example");
         return new SourceRecord("erp", "account", id, changedAt, cols);
+    }
+
+    /** Rows in the tables a new account writes. */
+    private static long rowsWritten(JdbcTemplate jdbc) {
+        return count(jdbc, """
+                select (select count(*) from account) + (select count(*) from xref) + (select count(*) from processed_message)
+                     + (select count(*) from outbox_event) + (select count(*) from match_key)""");
     }
 
     private static long count(JdbcTemplate jdbc, String sql) {
