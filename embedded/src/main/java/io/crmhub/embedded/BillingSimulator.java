@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  *   (open → void), {@code DELETE /v1/invoices/{id}} (drafts only)</li>
  *   <li>{@code POST /v1/invoiceitems} (a line of a draft invoice, amount in minor units)</li>
  * </ul>
- * Faults can be switched on per operation ({@link #failNext}, {@link #failAlways}), in code or over
+ * Faults can be switched on per operation ({@link #failNext}, {@link #failAlways}, {@link #failRandomly}), in code or over
  * HTTP ({@code POST /_simulator/faults?operation=&fault=&times=}): a 500, a time-out (the answer
  * comes after {@link #slowness}), a 429 with {@code Retry-After}, and a lost response (the request is
  * carried out, then the connection closes without an answer). Injected faults model the network and
@@ -84,10 +84,20 @@ public final class BillingSimulator implements AutoCloseable {
     private final Map<String, Kept> idempotency = new ConcurrentHashMap<>();
     private final Map<String, List<Fault>> nextFaults = new ConcurrentHashMap<>();
     private final Map<String, Fault> alwaysFaults = new ConcurrentHashMap<>();
+    private final Map<String, RandomFault> randomFaults = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
     private volatile Duration slowness = Duration.ofSeconds(3);
 
     private record Kept(String fingerprint, int status, String body) {
+    }
+
+    private record RandomFault(Fault fault, double share, java.util.Random random) {
+
+        Fault draw() {
+            synchronized (random) {
+                return random.nextDouble() < share ? fault : null;
+            }
+        }
     }
 
     private record Answer(int status, Object body) {
@@ -135,10 +145,18 @@ public final class BillingSimulator implements AutoCloseable {
         return this;
     }
 
+    /** A share of the operation's requests meet the fault, drawn from a seeded sequence, until {@link #heal}. */
+    public BillingSimulator failRandomly(String operation, Fault fault, double share, long seed) {
+        checkOperation(operation);
+        randomFaults.put(operation, new RandomFault(fault, share, new java.util.Random(seed)));
+        return this;
+    }
+
     /** No more faults. */
     public BillingSimulator heal() {
         nextFaults.clear();
         alwaysFaults.clear();
+        randomFaults.clear();
         return this;
     }
 
@@ -259,6 +277,13 @@ public final class BillingSimulator implements AutoCloseable {
                     if (!queue.isEmpty()) {
                         return queue.remove(0);
                     }
+                }
+            }
+            RandomFault random = randomFaults.get(op);
+            if (random != null) {
+                Fault f = random.draw();
+                if (f != null) {
+                    return f;
                 }
             }
         }

@@ -22,7 +22,7 @@ import java.util.Map;
  * Starts, before the application context refreshes, every in-process service whose real endpoint
  * the operator has not configured: PostgreSQL for the CRM store ({@code hub.crm.url}), Kafka in
  * KRaft mode ({@code camel.component.kafka.brokers}), the mail server ({@code hub.mail.host}) and
- * the demo ERP ({@code hub.erp.url}). Only active with {@code hub.embedded.enabled=true} (the
+ * the demo ERP ({@code hub.erp.url}) and the billing simulator ({@code hub.billing.url}). Only active with {@code hub.embedded.enabled=true} (the
  * {@code embedded} profile). Their endpoints are published as properties, so the rest of the hub
  * cannot tell an embedded service from a real one.
  */
@@ -60,6 +60,9 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
             }
             if (blank(env, "hub.erp.url")) {
                 startDemoErp(env, dataDir, props, started);
+            }
+            if (blank(env, "hub.billing.url")) {
+                startBilling(env, props, started);
             }
         } catch (Exception e) {
             closeAll(started);
@@ -100,6 +103,17 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
         props.put("hub.mail.username", "hub");
         props.put("hub.mail.password", password);
         mark(props, "mail");
+    }
+
+    /** The billing simulator: its invoices live in memory, for the demo's lifetime. */
+    private static void startBilling(ConfigurableEnvironment env, Map<String, Object> props, Deque<AutoCloseable> started) {
+        String key = blank(env, "hub.billing.api-key") ? "sk_test_" + java.util.UUID.randomUUID().toString().replace("-", "")
+                : env.getProperty("hub.billing.api-key");
+        BillingSimulator billing = new BillingSimulator(key, env.getProperty("hub.embedded.billing-port", Integer.class, 0));
+        started.push(billing);
+        props.put("hub.billing.url", billing.url().toString());
+        props.put("hub.billing.api-key", key);
+        mark(props, "billing");
     }
 
     private static void startDemoErp(ConfigurableEnvironment env, Path dataDir, Map<String, Object> props,

@@ -2,12 +2,15 @@ package io.crmhub.routes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.connectors.crm.OutboxEvent;
+import io.crmhub.connectors.saga.JdbcSagaService;
 import io.crmhub.transformers.model.SourceRecord;
+import org.apache.camel.CamelContext;
 import org.apache.camel.component.jackson.JacksonDataFormat;
+import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Data formats the routes refer to by name. */
+/** Data formats the routes refer to by name, and the saga log the Saga EIP runs on. */
 @Configuration(proxyBeanMethods = false)
 public class RouteBeans {
 
@@ -21,6 +24,26 @@ public class RouteBeans {
     @Bean
     public JacksonDataFormat outboxEventJson(ObjectMapper objectMapper) {
         return json(objectMapper, OutboxEvent.class);
+    }
+
+    /** The saga log becomes a service of the Camel context: started and stopped with it, found by {@code .saga()}. */
+    @Bean
+    public CamelContextConfiguration sagaServiceRegistration(JdbcSagaService sagaService) {
+        return new CamelContextConfiguration() {
+            @Override
+            public void beforeApplicationStart(CamelContext camelContext) {
+                try {
+                    camelContext.addService(sagaService, true, true);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot register the saga service", e);
+                }
+            }
+
+            @Override
+            public void afterApplicationStart(CamelContext camelContext) {
+                // nothing
+            }
+        };
     }
 
     private static JacksonDataFormat json(ObjectMapper objectMapper, Class<?> type) {

@@ -28,7 +28,43 @@ public record HubProperties(
         @Valid @NotNull Retry retry,
         @Valid @NotNull Kafka kafka,
         @Valid @NotNull Sync sync,
+        @Valid @NotNull Billing billing,
+        @Valid @NotNull Saga saga,
         @NotBlank String configDir) {
+
+    /**
+     * The billing system's REST API (Stripe's shape).
+     *
+     * @param apiKey         its secret key, from the environment ({@code HUB_BILLING_API_KEY})
+     * @param timeout        how long one request may take before it is tried again
+     * @param attempts       tries per request, the first included; the saga compensates after the last
+     * @param initialBackoff the wait after a first failure, doubled each time (or the server's Retry-After)
+     */
+    public record Billing(
+            @NotBlank @Pattern(regexp = "https?://.*", message = "must be an http(s) URL") String url,
+            @NotBlank(message = "must be set (from the environment, never in the repository)") String apiKey,
+            @DefaultValue("10s") @NotNull Duration timeout,
+            @DefaultValue("4") @Min(1) int attempts,
+            @DefaultValue("500ms") @NotNull Duration initialBackoff) {
+    }
+
+    /**
+     * The saga log ({@code saga}, {@code saga_step}) and the order saga.
+     *
+     * @param timeout             a saga still running after this long is compensated
+     * @param recoveryInterval    how often sagas to resume or time out are looked for
+     * @param lease               how long an instance keeps a saga it works on; after a crash the saga
+     *                            is resumed once this has passed
+     * @param retryDelay          the wait after a failed compensation, doubled each time (at most 5 min)
+     * @param orderConsumerGroup  the Kafka consumer group of the order saga on the CRM change topic
+     */
+    public record Saga(
+            @DefaultValue("10m") @NotNull Duration timeout,
+            @DefaultValue("2s") @NotNull Duration recoveryInterval,
+            @DefaultValue("30s") @NotNull Duration lease,
+            @DefaultValue("1s") @NotNull Duration retryDelay,
+            @DefaultValue("crm-hub-order-saga") @NotBlank String orderConsumerGroup) {
+    }
 
     /**
      * How the ERP and the CRM are kept in sync.

@@ -1,0 +1,81 @@
+package io.crmhub.routes;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.SagaPropagation;
+import org.springframework.stereotype.Component;
+
+/**
+ * An order placed in the CRM runs as a saga on the hub's saga log ({@code JdbcSagaService}):
+ * <ol>
+ *   <li>{@code order-erp-reserve}: the order in the ERP; undone by {@code order-erp-cancel};</li>
+ *   <li>{@code order-billing}: the invoice (the billing customer first, if missing); undone by
+ *   {@code order-billing-void};</li>
+ *   <li>{@code order-confirmation}: the e-mail to the order's contact, sent once.</li>
+ * </ol>
+ * The saga's own step, taken first and so undone last, marks the order FAILED with the reason and
+ * tells its owner ({@code order-failed}). A step that fails for good (after the billing client's
+ * retries, or refused) compensates the saga; the failure then ends here, logged, as the order's
+ * outcome, not as a poison message.
+ */
+@Component
+public class OrderSagaRoute extends RouteBuilder {
+
+    @Override
+    public void configure() {
+        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.kafka.consumers}}")
+                .routeId("order-kafka-to-saga")
+                .routeConfigurationId("kafka-consumer")
+                .unmarshal("outboxEventJson").id("read-order-event")
+                .filter(simple("${body.eventType} == 'ORDER_PLACED'")).id("orders-placed")
+                    .setHeader("orderId", simple("${body.aggregateId}"))
+                    .doTry()
+                        .to("direct:order-saga").id("run-order-saga")
+                    .doCatch(Exception.class)
+                        .choice()
+                            .when(method("orderSaga", "hasSaga(${header.orderId})"))
+                                .log(LoggingLevel.WARN, "Order ${header.orderId} failed and was compensated: ${exception.message}")
+                            .otherwise()
+                                // the saga never started: an infrastructure failure, for redelivery and the dead-letter topic
+                                .process(e -> {
+                                    throw e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                                })
+                        .end()
+                    .end()
+                .end();
+
+        from("direct:order-saga").routeId("order-saga")
+                .saga()
+                    .compensation("direct:order-failed").option("orderId", header("orderId"))
+                .filter(method("orderSaga", "claim(${header.orderId}, ${header." + Exchange.SAGA_LONG_RUNNING_ACTION + "})")).id("claim-order")
+                    .to("direct:order-erp-reserve").id("erp-step")
+                    .to("direct:order-billing").id("billing-step")
+                    .to("direct:order-confirmation").id("confirmation-step")
+                    .bean("orderSaga", "completed(${header.orderId})").id("order-completed")
+                .end();
+
+        from("direct:order-erp-reserve").routeId("order-erp-reserve")
+                .saga().propagation(SagaPropagation.MANDATORY)
+                    .compensation("direct:order-erp-cancel").option("orderId", header("orderId"))
+                .bean("orderSaga", "reserveInErp(${header.orderId})").id("reserve-in-erp");
+
+        from("direct:order-billing").routeId("order-billing")
+                .saga().propagation(SagaPropagation.MANDATORY)
+                    .compensation("direct:order-billing-void").option("orderId", header("orderId"))
+                .bean("orderSaga", "invoice(${header.orderId})").id("invoice-order");
+
+        from("direct:order-confirmation").routeId("order-confirmation")
+                .saga().propagation(SagaPropagation.MANDATORY)
+                .bean("orderSaga", "sendConfirmation(${header.orderId})").id("mail-confirmation");
+
+        from("direct:order-erp-cancel").routeId("order-erp-cancel")
+                .bean("orderSaga", "cancelInErp(${header.orderId})").id("cancel-in-erp");
+
+        from("direct:order-billing-void").routeId("order-billing-void")
+                .bean("orderSaga", "voidInvoice(${header.orderId})").id("void-invoice");
+
+        from("direct:order-failed").routeId("order-failed")
+                .bean("orderSaga", "failed(${header.orderId}, ${header." + Exchange.SAGA_LONG_RUNNING_ACTION + "})").id("mark-order-failed");
+    }
+}
