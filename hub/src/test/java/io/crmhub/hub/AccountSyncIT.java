@@ -267,7 +267,7 @@ class AccountSyncIT {
                 "--hub.erp.poll-interval=300ms", "--hub.kafka.consumers=4"));
         for (String p : List.of("hub.crm.url", "hub.crm.username", "hub.crm.password", "hub.erp.url", "hub.erp.username",
                 "hub.erp.password", "camel.component.kafka.brokers", "hub.mail.host", "hub.mail.smtp-port",
-                "hub.mail.imap-port", "hub.mail.username", "hub.mail.password")) {
+                "hub.mail.imap-port", "hub.mail.username", "hub.mail.password", "hub.billing.url", "hub.billing.api-key")) {
             args.add("--" + p + "=" + env.getProperty(p, ""));
         }
         try (ConfigurableApplicationContext second = new SpringApplicationBuilder(HubApplication.class)

@@ -11,9 +11,10 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The hub as a separate process for crash tests. With {@code -Dhub.test.crash-marker=FILE} the ERP
- * poller, once it has read and published its first page, writes FILE and stops dead right before
- * committing the watermark, so that the test can kill the process exactly there.
+ * The hub as a separate process for crash tests. With {@code -Dhub.test.crash-marker=FILE}, the first
+ * exchange to reach the step {@code hub.test.crash-before} of the route {@code hub.test.crash-route}
+ * (by default: the ERP poller right before it commits its watermark) writes FILE and stops dead
+ * there, so that the test can kill the process exactly at that point.
  */
 public final class CrashPointHub {
 
@@ -23,15 +24,17 @@ public final class CrashPointHub {
     public static void main(String[] args) {
         SpringApplication app = new SpringApplication(HubApplication.class);
         String marker = System.getProperty("hub.test.crash-marker");
+        String route = System.getProperty("hub.test.crash-route", "account-erp-to-kafka");
+        String step = System.getProperty("hub.test.crash-before", "commit-account-watermark");
         if (marker != null) {
             app.addInitializers(ctx -> ((GenericApplicationContext) ctx).registerBean("crashPoint",
                     CamelContextConfiguration.class, () -> new CamelContextConfiguration() {
                         @Override
                         public void beforeApplicationStart(CamelContext camel) {
                             try {
-                                AdviceWith.adviceWith(camel, "account-erp-to-kafka", a -> a.weaveById("commit-account-watermark")
+                                AdviceWith.adviceWith(camel, route, a -> a.weaveById(step)
                                         .before().process(e -> {
-                                            Files.writeString(Path.of(marker), "before commit-watermark");
+                                            Files.writeString(Path.of(marker), "before " + step);
                                             while (true) {
                                                 LockSupport.park();
                                             }

@@ -74,9 +74,9 @@ class HubEmbeddedRunIT {
     void embeddedPartsStartOnlyForEndpointsNotConfigured() {
         Set<String> started = Set.of(env.getProperty("hub.embedded.started", "").split(","));
         if (TestServices.real()) {
-            assertThat(started).containsExactlyInAnyOrder("kafka", "mail");
+            assertThat(started).containsExactlyInAnyOrder("kafka", "mail", "billing");
         } else {
-            assertThat(started).containsExactlyInAnyOrder("postgres", "kafka", "mail", "erp");
+            assertThat(started).containsExactlyInAnyOrder("postgres", "kafka", "mail", "erp", "billing");
         }
     }
 
