@@ -15,7 +15,9 @@ import org.springframework.stereotype.Component;
  *   <li>{@code order-confirmation}: the e-mail to the order's contact, sent once.</li>
  * </ol>
  * The saga's own step, taken first and so undone last, marks the order FAILED with the reason and
- * tells its owner ({@code order-failed}). A step that fails for good (after the billing client's
+ * tells its owner ({@code order-failed}). These routes have no error handler of their own: a failed
+ * step's exception goes straight to the saga (which compensates) and a failed compensation's to the
+ * saga log (which tries it again); the billing client retries by itself. A step that fails for good (after the billing client's
  * retries, or refused) compensates the saga; the failure then ends here, logged, as the order's
  * outcome, not as a poison message.
  */
@@ -45,7 +47,7 @@ public class OrderSagaRoute extends RouteBuilder {
                     .end()
                 .end();
 
-        from("direct:order-saga").routeId("order-saga")
+        from("direct:order-saga").routeId("order-saga").errorHandler(noErrorHandler())
                 .saga()
                     .compensation("direct:order-failed").option("orderId", header("orderId"))
                 .filter(method("orderSaga", "claim(${header.orderId}, ${header." + Exchange.SAGA_LONG_RUNNING_ACTION + "})")).id("claim-order")
@@ -55,27 +57,27 @@ public class OrderSagaRoute extends RouteBuilder {
                     .bean("orderSaga", "completed(${header.orderId})").id("order-completed")
                 .end();
 
-        from("direct:order-erp-reserve").routeId("order-erp-reserve")
+        from("direct:order-erp-reserve").routeId("order-erp-reserve").errorHandler(noErrorHandler())
                 .saga().propagation(SagaPropagation.MANDATORY)
                     .compensation("direct:order-erp-cancel").option("orderId", header("orderId"))
                 .bean("orderSaga", "reserveInErp(${header.orderId})").id("reserve-in-erp");
 
-        from("direct:order-billing").routeId("order-billing")
+        from("direct:order-billing").routeId("order-billing").errorHandler(noErrorHandler())
                 .saga().propagation(SagaPropagation.MANDATORY)
                     .compensation("direct:order-billing-void").option("orderId", header("orderId"))
                 .bean("orderSaga", "invoice(${header.orderId})").id("invoice-order");
 
-        from("direct:order-confirmation").routeId("order-confirmation")
+        from("direct:order-confirmation").routeId("order-confirmation").errorHandler(noErrorHandler())
                 .saga().propagation(SagaPropagation.MANDATORY)
                 .bean("orderSaga", "sendConfirmation(${header.orderId})").id("mail-confirmation");
 
-        from("direct:order-erp-cancel").routeId("order-erp-cancel")
+        from("direct:order-erp-cancel").routeId("order-erp-cancel").errorHandler(noErrorHandler())
                 .bean("orderSaga", "cancelInErp(${header.orderId})").id("cancel-in-erp");
 
-        from("direct:order-billing-void").routeId("order-billing-void")
+        from("direct:order-billing-void").routeId("order-billing-void").errorHandler(noErrorHandler())
                 .bean("orderSaga", "voidInvoice(${header.orderId})").id("void-invoice");
 
-        from("direct:order-failed").routeId("order-failed")
+        from("direct:order-failed").routeId("order-failed").errorHandler(noErrorHandler())
                 .bean("orderSaga", "failed(${header.orderId}, ${header." + Exchange.SAGA_LONG_RUNNING_ACTION + "})").id("mark-order-failed");
     }
 }
