@@ -10,16 +10,23 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.saga.CamelSagaCoordinator;
+import org.apache.camel.saga.CamelSagaStep;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.builder.ExpressionBuilder;
 import org.apache.camel.model.SagaPropagation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +38,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Camel's Saga EIP on the saga log in the CRM store (real PostgreSQL): compensation in reverse
  * order, one compensation per split line, retries of a failing compensation, a restart that
- * resumes a saga left compensating, time-outs.
+ * resumes a saga left compensating, time-outs, and a step recorded in the caller's transaction.
  */
 class SagaServiceIT {
 
@@ -183,6 +190,37 @@ class SagaServiceIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> status(saga).equals("COMPENSATED"));
         assertThat(jdbc.queryForList("select what || ':' || runs from saga_test_effect where saga_id = ? order by what", String.class, saga))
                 .containsExactly("a:1", "b:1", "c:1");
+    }
+
+    @Test
+    void aStepIsRecordedInTheCallersTransactionAndRolledBackWithItsLocalEffect() throws Exception {
+        CamelContext ctx = start(Duration.ofSeconds(30));
+        JdbcSagaService sagas = ctx.hasService(JdbcSagaService.class);
+        TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(crm));
+        Exchange exchange = new DefaultExchange(ctx);
+        CamelSagaCoordinator saga = sagas.newSaga(exchange).get();
+        CamelSagaStep step = new CamelSagaStep(ctx.getEndpoint("direct:undo"), null,
+                Map.of("what", ExpressionBuilder.constantExpression("local")), null);
+        String steps = "select count(*) from saga_step where saga_id = '" + saga.getId() + "'";
+        String effects = "select count(*) from saga_test_effect where saga_id = '" + saga.getId() + "'";
+
+        tx.executeWithoutResult(status -> {
+            saga.beginStep(exchange, step).join();
+            jdbc.update("insert into saga_test_effect (saga_id, what) values (?, 'local')", saga.getId());
+            status.setRollbackOnly();
+        });
+        assertThat(jdbc.queryForObject(steps, Long.class)).as("rolled back with the local effect").isZero();
+        assertThat(jdbc.queryForObject(effects, Long.class)).isZero();
+
+        tx.executeWithoutResult(status -> {
+            saga.beginStep(exchange, step).join();
+            jdbc.update("insert into saga_test_effect (saga_id, what) values (?, 'local')", saga.getId());
+        });
+        assertThat(jdbc.queryForObject(steps, Long.class)).as("committed with it").isEqualTo(1);
+        saga.compensate(exchange).join();
+        assertThat(status(saga.getId())).isEqualTo("COMPENSATED");
+        assertThat(jdbc.queryForObject("select runs from saga_test_effect where saga_id = ?", Integer.class, saga.getId()))
+                .as("the local effect, then its compensation").isEqualTo(2);
     }
 
     @Test

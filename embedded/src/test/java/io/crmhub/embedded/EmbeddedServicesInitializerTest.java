@@ -21,13 +21,14 @@ class EmbeddedServicesInitializerTest {
         return ctx;
     }
 
-    /** The embedded profile with real CRM, ERP and Kafka endpoints: only the mail server is left to embed. */
+    /** The embedded profile with real CRM, ERP, Kafka and billing endpoints: only the mail server is left to embed. */
     private static Map<String, Object> everythingButMailConfigured() {
         Map<String, Object> props = new HashMap<>();
         props.put("hub.embedded.enabled", "true");
         props.put("hub.crm.url", "jdbc:postgresql://db.example:5432/crm");
         props.put("hub.erp.url", "jdbc:mariadb://erp.example:3306/erp");
         props.put("camel.component.kafka.brokers", "kafka.example:9092");
+        props.put("hub.billing.url", "https://billing.example");
         return props;
     }
 
@@ -42,6 +43,7 @@ class EmbeddedServicesInitializerTest {
             assertThat(env.getProperty(EmbeddedServicesInitializer.STARTED_PROPERTY)).isEqualTo("mail");
             assertThat(env.getProperty("hub.crm.url")).isEqualTo("jdbc:postgresql://db.example:5432/crm");
             assertThat(env.getProperty("camel.component.kafka.brokers")).isEqualTo("kafka.example:9092");
+            assertThat(env.getProperty("hub.billing.url")).isEqualTo("https://billing.example");
             assertThat(env.getProperty("hub.mail.host")).isEqualTo("127.0.0.1");
             assertThat(env.getProperty("hub.mail.password")).hasSizeGreaterThan(16);
         } finally {
