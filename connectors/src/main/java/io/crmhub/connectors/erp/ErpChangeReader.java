@@ -7,6 +7,7 @@ import io.crmhub.transformers.mapping.EntityMapping;
 import io.crmhub.transformers.mapping.JoinSpec;
 import io.crmhub.transformers.mapping.LineMapping;
 import io.crmhub.transformers.model.SourceRecord;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -21,6 +22,10 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.List;
 import java.util.Map;
 
@@ -163,9 +168,21 @@ public class ErpChangeReader {
         return List.copyOf(byKey.values());
     }
 
-    /** Lets another instance take this source over at once (called at shutdown). */
+    /**
+     * Lets another instance take this source over at once (called at shutdown). Best effort, for at
+     * most 3 seconds: when the CRM store is gone already, the lease simply runs out.
+     */
     public void releaseLease() {
-        leases.release(watermarkName);
+        CompletableFuture<Void> release = CompletableFuture.runAsync(
+                () -> leases.release(watermarkName));
+        try {
+            release.get(3, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LoggerFactory.getLogger(ErpChangeReader.class).warn(
+                    "Lease of {} not released ({}); it runs out by itself", watermarkName, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Moves the watermark past the batch; call only after every record in it is published. */
