@@ -12,11 +12,13 @@ import org.springframework.core.env.MapPropertySource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Starts, before the application context refreshes, every in-process service whose real endpoint
@@ -83,7 +85,7 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
                                  Deque<AutoCloseable> started) throws Exception {
         EmbeddedCrmDatabase crm = EmbeddedCrmDatabase.start(dataDir.resolve("postgres"),
                 env.getProperty("hub.embedded.postgres-port", Integer.class, 0))
-                .stopAfterTheApplication(java.time.Duration.ofSeconds(90));
+                .stopAfterTheApplication(Duration.ofSeconds(90));
         started.push(crm);
         props.put("hub.crm.url", crm.createDatabase("crmhub"));
         props.put("hub.crm.username", "postgres");
@@ -108,7 +110,7 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
 
     /** The billing simulator: its invoices live in memory, for the demo's lifetime. */
     private static void startBilling(ConfigurableEnvironment env, Map<String, Object> props, Deque<AutoCloseable> started) {
-        String key = blank(env, "hub.billing.api-key") ? "sk_test_" + java.util.UUID.randomUUID().toString().replace("-", "")
+        String key = blank(env, "hub.billing.api-key") ? "sk_test_" + UUID.randomUUID().toString().replace("-", "")
                 : env.getProperty("hub.billing.api-key");
         BillingSimulator billing = new BillingSimulator(key, env.getProperty("hub.embedded.billing-port", Integer.class, 0));
         started.push(billing);

@@ -62,18 +62,17 @@ public class CrmDuplicates {
     }
 
     /**
-     * A record as the check sees it: its profile, and the scope its keys live in (empty for an
-     * account, the account for a contact).
+     * A record as the check sees it: its profile, and its blocking keys, computed once, in the
+     * scope they live in (none for an account, the account for a contact).
      */
-    public record Subject(Profile profile, String scope) {
+    public record Subject(Profile profile, List<String> keys) {
+
+        static Subject of(Profile profile, String scope) {
+            return new Subject(profile, Blocking.keys(profile).stream().map(k -> scope + k).distinct().toList());
+        }
 
         public String id() {
             return profile.id();
-        }
-
-        /** The blocking keys, in the record's scope. */
-        List<String> keys() {
-            return Blocking.keys(profile).stream().map(k -> scope + k).distinct().toList();
         }
     }
 
@@ -85,11 +84,11 @@ public class CrmDuplicates {
     /** A CRM record's canonical values as the matcher reads them. */
     public Subject subject(CrmEntity entity, UUID id, Map<String, String> values) {
         if (CrmEntity.CONTACT.equals(entity)) {
-            return new Subject(matcher.profile(Party.person(id.toString(), values.get("firstName"), values.get("lastName"),
+            return Subject.of(matcher.profile(Party.person(id.toString(), values.get("firstName"), values.get("lastName"),
                     null, values.get("email"), values.get("phone"), null, null, null, null)), values.get("account") + "/");
         }
         if (CrmEntity.ACCOUNT.equals(entity)) {
-            return new Subject(matcher.profile(Party.organization(id.toString(), values.get("name"), values.get("website"),
+            return Subject.of(matcher.profile(Party.organization(id.toString(), values.get("name"), values.get("website"),
                     values.get("email"), values.get("phone"), values.get("street"), values.get("postalCode"),
                     values.get("city"), values.get("country"))), "");
         }

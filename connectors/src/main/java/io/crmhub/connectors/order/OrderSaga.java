@@ -22,7 +22,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -227,8 +226,7 @@ public class OrderSaga {
         for (Map<String, Object> l : lines(orderId)) {
             BigDecimal amount = ((BigDecimal) l.get("quantity")).multiply((BigDecimal) l.get("unit_price")).movePointRight(2)
                     .setScale(0, RoundingMode.HALF_UP);
-            String text = l.get("sku") + (l.get("description") == null ? "" : " " + l.get("description")) + " x " + ((BigDecimal) l.get("quantity")).stripTrailingZeros().toPlainString();
-            lines.add(new BillingClient.Line((Integer) l.get("line_number"), text, amount.longValueExact()));
+            lines.add(new BillingClient.Line((Integer) l.get("line_number"), article(l) + " x " + quantity(l), amount.longValueExact()));
         }
         BillingClient.Invoice invoice = billing.invoice(orderId.toString(), customer, (String) o.get("currency"),
                 "Order " + o.get("order_number"), lines);
@@ -263,10 +261,8 @@ public class OrderSaga {
         StringBuilder text = new StringBuilder("Dear " + (o.get("first_name") == null ? "" : o.get("first_name") + " ") + o.get("last_name")
                 + ",\n\nthank you for your order " + o.get("order_number") + ":\n\n");
         for (Map<String, Object> l : lines(orderId)) {
-            text.append("  ").append(l.get("line_number")).append(". ").append(l.get("sku"))
-                    .append(l.get("description") == null ? "" : " " + l.get("description"))
-                    .append(", ").append(((BigDecimal) l.get("quantity")).stripTrailingZeros().toPlainString())
-                    .append(" x ").append(l.get("unit_price")).append('\n');
+            text.append("  ").append(l.get("line_number")).append(". ").append(article(l))
+                    .append(", ").append(quantity(l)).append(" x ").append(l.get("unit_price")).append('\n');
         }
         text.append("\nTotal: ").append(o.get("total")).append(' ').append(o.get("currency"))
                 .append("\nInvoice: ").append(o.get("invoice")).append('\n');
@@ -311,6 +307,15 @@ public class OrderSaga {
         return found.get(0);
     }
 
+    /** A line's item as people read it: the SKU and its description. */
+    private static String article(Map<String, Object> line) {
+        return line.get("sku") + (line.get("description") == null ? "" : " " + line.get("description"));
+    }
+
+    private static String quantity(Map<String, Object> line) {
+        return ((BigDecimal) line.get("quantity")).stripTrailingZeros().toPlainString();
+    }
+
     private List<Map<String, Object>> lines(UUID orderId) {
         return crm.queryForList("select * from order_line where order_id = ? order by line_number", orderId);
     }
@@ -333,9 +338,9 @@ public class OrderSaga {
         return Timestamp.valueOf(LocalDateTime.ofInstant(at, ZoneOffset.UTC));
     }
 
-    private String toJson(Object o) {
+    private String toJson(Map<String, String> o) {
         try {
-            return json.writeValueAsString(new LinkedHashMap<>((Map<?, ?>) o));
+            return json.writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -2,8 +2,6 @@ package io.crmhub.hub.api;
 
 import io.crmhub.connectors.order.OrderSaga;
 import io.crmhub.connectors.saga.JdbcSagaService;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.HttpStatus;
@@ -15,6 +13,7 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,7 +21,7 @@ import java.util.UUID;
 /**
  * Orders placed in the CRM, and the sagas that run them: placing an order starts its saga (ERP,
  * billing, confirmation e-mail); operators see every saga's state here and in the metrics
- * ({@code crmhub.sagas{status}}).
+ * ({@code crmhub.sagas{status}}, {@code SagaMetrics}).
  */
 @RestController
 @Tag(name = "Orders and sagas", description = "Place an order (its saga runs it through ERP, billing and e-mail); saga states")
@@ -32,18 +31,12 @@ public class OrderSagaController {
     public record PlaceOrder(UUID accountId, UUID contactId, String currency, List<OrderSaga.LineInput> lines) {
     }
 
-    private static final List<String> STATUSES = List.of("RUNNING", "COMPENSATING", "COMPENSATED", "COMPLETING", "COMPLETED");
-
     private final OrderSaga orders;
     private final JdbcSagaService sagas;
 
-    public OrderSagaController(OrderSaga orders, JdbcSagaService sagas, MeterRegistry registry) {
+    public OrderSagaController(OrderSaga orders, JdbcSagaService sagas) {
         this.orders = orders;
         this.sagas = sagas;
-        for (String status : STATUSES) {
-            Gauge.builder("crmhub.sagas", () -> sagas.counts().getOrDefault(status, 0L))
-                    .tag("status", status).description("Sagas by status (saga log in the CRM store)").register(registry);
-        }
     }
 
     @PostMapping("/api/orders")
@@ -61,8 +54,9 @@ public class OrderSagaController {
     @Operation(summary = "The latest sagas with their steps and outcome, of one status or all")
     public List<JdbcSagaService.SagaView> list(@RequestParam(required = false) String status,
                                                @RequestParam(defaultValue = "50") int limit) {
-        if (status != null && !STATUSES.contains(status)) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "status must be one of " + STATUSES);
+        if (status != null && Arrays.stream(JdbcSagaService.Status.values()).noneMatch(s -> s.name().equals(status))) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "status must be one of "
+                    + Arrays.toString(JdbcSagaService.Status.values()));
         }
         return sagas.recent(status, Math.max(1, Math.min(limit, 500)));
     }
