@@ -230,7 +230,8 @@ class SagaServiceIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
                 "select count(*) from saga_test_effect where what = 'slow'", Long.class) == 1);
         String saga = sagaOf("slow");
-        assertThat(status(saga)).isEqualTo("COMPENSATED");
+        // the compensation's effect commits before the saga's end is recorded: wait for the end, not the effect
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(saga).equals("COMPENSATED"));
         assertThat(jdbc.queryForObject("select reason from saga where id = ?", String.class, saga)).isEqualTo("timed out");
 
         release.countDown();
