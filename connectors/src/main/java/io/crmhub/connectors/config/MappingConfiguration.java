@@ -115,7 +115,7 @@ public class MappingConfiguration {
         return rules;
     }
 
-    static Resource[] resources(String configDir, String pattern) {
+    public static Resource[] resources(String configDir, String pattern) {
         try {
             Path dir = Path.of(configDir);
             String base = Files.isDirectory(dir) ? "file:" + dir.toAbsolutePath() + "/" : "classpath*:config/";
@@ -125,7 +125,7 @@ public class MappingConfiguration {
         }
     }
 
-    static <T> T read(Resource r, Class<T> type) {
+    public static <T> T read(Resource r, Class<T> type) {
         try (InputStream in = r.getInputStream()) {
             return YAML.readValue(in, type);
         } catch (IOException e) {

@@ -54,7 +54,20 @@ public class CrmDuplicates {
      */
     private final Map<String, Set<String>> commonKeys = new ConcurrentHashMap<>();
 
+    /** Whether a check locks the keys of the records it is about to create (see {@link #candidateIds}). */
+    private final boolean lockKeys;
+
     public CrmDuplicates(JdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json) {
+        this(crmJdbc, matcher, json, true);
+    }
+
+    /**
+     * @param lockKeys false only for work that commits nothing (a dry run): it cannot race another
+     *                 writer into creating the same record twice, and over millions of records
+     *                 in one transaction the key locks would exhaust PostgreSQL's lock table
+     */
+    public CrmDuplicates(JdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json, boolean lockKeys) {
+        this.lockKeys = lockKeys;
         this.jdbc = crmJdbc;
         this.matcher = matcher;
         this.dedup = new Deduplicator(matcher);
@@ -263,8 +276,10 @@ public class CrmDuplicates {
         // Two instances creating the same new company at once: whoever locks its keys first creates
         // it, the other then finds it. Keys known to be common are not locked: that would serialize
         // every writer for nothing.
-        jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
-                rs -> { }, (Object) usable);
+        if (lockKeys) {
+            jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
+                    rs -> { }, (Object) usable);
+        }
         // Read after the lock, so what another writer committed meanwhile is seen; at most max + 1
         // records per key, so a common key costs no more than a rare one.
         BulkSql.lookup(jdbc, """

@@ -53,6 +53,20 @@ public final class QualityScorecard {
         });
     }
 
+    /**
+     * Adds counts kept elsewhere (a resumed run keeps them with its progress): {@code checked}
+     * records of which {@code failed} failed, and per field the records it failed in.
+     */
+    public void add(String table, long checked, long failed, Map<String, Long> failedByField) {
+        long[] t = tables.computeIfAbsent(table, k -> new long[2]);
+        t[0] += checked;
+        t[1] += failed;
+        fields.getOrDefault(table, Map.of()).forEach((field, counts) -> {
+            counts[0] += checked;
+            counts[1] += failedByField.getOrDefault(field, 0L);
+        });
+    }
+
     public List<Line> lines() {
         List<Line> out = new ArrayList<>();
         tables.forEach((table, t) -> {

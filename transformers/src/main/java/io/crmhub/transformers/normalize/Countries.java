@@ -14,6 +14,9 @@ public final class Countries {
 
     private static final Map<String, String> ALPHA3_TO_ALPHA2 = alpha3();
 
+    /** Country names as people write them in legacy systems: English, German and French. */
+    private static final Map<String, String> NAMES = names();
+
     private Countries() {
     }
 
@@ -34,7 +37,19 @@ public final class Countries {
         if (ISO_ALPHA2.contains(key)) {
             return Optional.of(key);
         }
-        return Optional.ofNullable(ALPHA3_TO_ALPHA2.get(key));
+        String alpha2 = ALPHA3_TO_ALPHA2.get(key);
+        return Optional.ofNullable(alpha2 != null ? alpha2 : NAMES.get(key));
+    }
+
+    private static Map<String, String> names() {
+        Map<String, String> m = new TreeMap<>();
+        for (String a2 : Locale.getISOCountries()) {
+            Locale country = new Locale("", a2);
+            for (Locale language : new Locale[] {Locale.ENGLISH, Locale.GERMAN, Locale.FRENCH}) {
+                m.putIfAbsent(country.getDisplayCountry(language).toUpperCase(Locale.ROOT), a2);
+            }
+        }
+        return Map.copyOf(m);
     }
 
     private static Map<String, String> alpha3() {

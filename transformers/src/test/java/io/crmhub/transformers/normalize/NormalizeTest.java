@@ -33,11 +33,16 @@ class NormalizeTest {
     }
 
     @Test
-    void countriesResolveAlpha2Alpha3AndOperatorAliases() {
+    void countriesResolveAlpha2Alpha3NamesAndOperatorAliases() {
         assertThat(Countries.resolve("de", Map.of())).contains("DE");
         assertThat(Countries.resolve("FRA", Map.of())).contains("FR");
         assertThat(Countries.resolve("GER", Map.of("GER", "DE"))).contains("DE");
-        assertThat(Countries.resolve("Germany", Map.of())).isEmpty();
+        assertThat(Countries.resolve("Germany", Map.of())).contains("DE");
+        assertThat(Countries.resolve(" deutschland ", Map.of())).contains("DE");
+        assertThat(Countries.resolve("Österreich", Map.of())).contains("AT");
+        assertThat(Countries.resolve("Suisse", Map.of())).contains("CH");
+        assertThat(Countries.resolve("Germania", Map.of())).as("Italian names are not read").isEmpty();
+        assertThat(Countries.resolve("XX", Map.of())).isEmpty();
         assertThat(Countries.ISO_ALPHA2).hasSizeGreaterThan(240).contains("LV", "DE", "US");
     }
 }

@@ -1,0 +1,578 @@
+package io.crmhub.connectors.migration;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.CrmDuplicates;
+import io.crmhub.connectors.crm.CrmEntity;
+import io.crmhub.connectors.crm.CrmWriter;
+import io.crmhub.connectors.crm.WaitingRecords;
+import io.crmhub.connectors.mail.Mailer;
+import io.crmhub.connectors.migration.MigrationProgress.StepCounts;
+import io.crmhub.connectors.migration.MigrationRuns.Rejected;
+import io.crmhub.connectors.migration.MigrationRuns.Run;
+import io.crmhub.transformers.legacy.CsvRecords;
+import io.crmhub.transformers.legacy.QualityScorecard;
+import io.crmhub.transformers.mapping.CodeTables;
+import io.crmhub.transformers.mapping.EntityMapping;
+import io.crmhub.transformers.mapping.FieldRule;
+import io.crmhub.transformers.mapping.FieldType;
+import io.crmhub.transformers.mapping.MappedRecord;
+import io.crmhub.transformers.mapping.RecordMapper;
+import io.crmhub.transformers.match.Matcher;
+import io.crmhub.transformers.model.SourceRecord;
+import io.crmhub.transformers.validation.Violation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs legacy migrations: each step's source streamed in batches through the mapping (scrub and
+ * validate), the duplicate check (within the load and against the CRM store) and the CRM writer,
+ * parents first.
+ * <ul>
+ *   <li>A real run commits every batch with its progress and its refused records, so a run killed
+ *   at any point is resumed from its last batch — by this node when it restarts, or by another once
+ *   the lease ran out — and the CRM ends with exactly the records a run without a kill produces.</li>
+ *   <li>A dry run goes through exactly the same code in one transaction that is rolled back at the
+ *   end: its forecast is what the real run does (given the same store), and nothing stays. Its
+ *   progress and refused records are written beside it, in their own transactions. It takes no
+ *   duplicate-check key locks (they would exhaust PostgreSQL's lock table over millions of
+ *   records), and it holds the row locks of the CRM records it updates until it ends.</li>
+ *   <li>A run stops once more records than {@code stop-after-failures} were refused.</li>
+ *   <li>At the end the report is stored with the run and mailed to the job's owner.</li>
+ * </ul>
+ */
+public class LegacyMigrations implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LegacyMigrations.class);
+    private static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(10);
+
+    /** What a running migration reports while it runs (metrics, JMX). */
+    public record Running(UUID runId, String job, boolean dryRun, String step, long read, double recordsPerSecond,
+                          double done, Duration eta) {
+    }
+
+    private final Map<String, MigrationJob> jobs;
+    private final MigrationRuns runs;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final TransactionTemplate txNew;
+    private final WaitingRecords waiting;
+    private final ObjectMapper json;
+    private final Matcher matcher;
+    private final CodeTables codeTables;
+    private final DataSource erp;
+    private final Mailer mailer;
+    private final Duration lease;
+    private final Duration skewTolerance;
+    private final String reportBaseUrl;
+    private final Clock clock;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "legacy-migration");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+    private final Map<String, Instant> scheduleCheckedUntil = new ConcurrentHashMap<>();
+
+    /**
+     * @param erp           the ERP database JDBC steps read (null: none)
+     * @param mailer        sends the report to the job's owner (null: no mail)
+     * @param reportBaseUrl where the admin API serves runs, for the links in mails ({@code http://host:8080/api/migrations})
+     */
+    public LegacyMigrations(Map<String, MigrationJob> jobs, MigrationRuns runs, JdbcTemplate crmJdbc,
+                            PlatformTransactionManager crmTransactionManager, WaitingRecords waiting, ObjectMapper json,
+                            Matcher matcher, CodeTables codeTables, DataSource erp, Mailer mailer, Duration lease,
+                            Duration skewTolerance, String reportBaseUrl, Clock clock) {
+        this.jobs = Map.copyOf(jobs);
+        this.runs = runs;
+        this.jdbc = crmJdbc;
+        this.tx = new TransactionTemplate(crmTransactionManager);
+        this.txNew = new TransactionTemplate(crmTransactionManager);
+        txNew.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.waiting = waiting;
+        this.json = json;
+        this.matcher = matcher;
+        this.codeTables = codeTables;
+        this.erp = erp;
+        this.mailer = mailer;
+        this.lease = lease;
+        this.skewTolerance = skewTolerance;
+        this.reportBaseUrl = reportBaseUrl;
+        this.clock = clock;
+        jobs.values().forEach(j -> j.steps().forEach(s -> mapper(s)));
+    }
+
+    public Map<String, MigrationJob> jobs() {
+        return jobs;
+    }
+
+    public MigrationRuns runs() {
+        return runs;
+    }
+
+    public List<Running> running() {
+        return List.copyOf(running.values());
+    }
+
+    public MigrationJob job(String name) {
+        MigrationJob job = jobs.get(name);
+        if (job == null) {
+            throw new IllegalArgumentException("no migration job '" + name + "' (config/migrations/" + name + ".yml); jobs: " + jobs.keySet());
+        }
+        return job;
+    }
+
+    /** Starts a run in the background; empty when the job is already running. */
+    public Optional<UUID> start(String jobName, boolean dryRun, String trigger) {
+        MigrationJob job = job(jobName);
+        Optional<UUID> id = runs.begin(job, dryRun, trigger, null, lease);
+        id.ifPresent(run -> submit(job, runs.find(run).orElseThrow()));
+        return id;
+    }
+
+    /**
+     * Runs the job in the calling thread (the command line): resumes the job's run whose node died,
+     * or starts one; waits for a run that another node still owns to end or be abandoned.
+     */
+    public MigrationReport runHere(String jobName, boolean dryRun, String trigger) throws InterruptedException {
+        MigrationJob job = job(jobName);
+        long deadline = System.nanoTime() + lease.multipliedBy(3).toNanos();
+        while (true) {
+            for (Run abandoned : runs.takeOverAbandoned(lease)) {
+                if (abandoned.job().equals(jobName) && !abandoned.dryRun()) {
+                    return execute(job, abandoned);
+                }
+                submitOrFail(abandoned);
+            }
+            Optional<UUID> id = runs.begin(job, dryRun, trigger, null, lease);
+            if (id.isPresent()) {
+                return execute(job, runs.find(id.get()).orElseThrow());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("migration " + jobName + " is running on another node");
+            }
+            TimeUnit.MILLISECONDS.sleep(Math.max(100, lease.toMillis() / 10));
+        }
+    }
+
+    /** Starts the scheduled runs that are due; with several hubs, one of them starts each. */
+    public void fireDue() {
+        Instant now = clock.instant();
+        jobs.values().stream().filter(j -> j.schedule() != null).forEach(job -> {
+            Instant from = scheduleCheckedUntil.getOrDefault(job.name(), now);
+            scheduleCheckedUntil.put(job.name(), now);
+            var next = job.schedule().next(from.atZone(clock.getZone()));
+            if (next != null && !next.toInstant().isAfter(now)) {
+                Optional<UUID> id = runs.begin(job, false, "SCHEDULE", next.toInstant(), lease);
+                id.ifPresentOrElse(run -> submit(job, runs.find(run).orElseThrow()),
+                        () -> LOG.info("Migration {}: the run of {} is started elsewhere, or the job is still running", job.name(), next));
+            }
+        });
+    }
+
+    /** Takes over runs whose node died: a real run resumes from its last batch. */
+    public void resumeAbandoned() {
+        runs.takeOverAbandoned(lease).forEach(this::submitOrFail);
+    }
+
+    private void submitOrFail(Run run) {
+        MigrationJob job = jobs.get(run.job());
+        if (run.dryRun() || job == null) {
+            String why = job == null ? "the job is no longer defined" : "interrupted: a dry run is started again, not resumed";
+            runs.finish(run.id(), "FAILED", why, run.progress(), null);
+            LOG.warn("Migration run {} of {} ended: {}", run.id(), run.job(), why);
+            return;
+        }
+        LOG.info("Migration {}: resuming run {} after its node stopped (at step {}, {} records done)", run.job(), run.id(),
+                run.progress().current().name(), run.progress().current().position());
+        submit(job, run);
+    }
+
+    private void submit(MigrationJob job, Run run) {
+        executor.submit(() -> {
+            try {
+                execute(job, run);
+            } catch (RuntimeException e) {
+                LOG.error("Migration run {} of {} failed", run.id(), job.name(), e);
+            }
+        });
+    }
+
+    /** Stops taking batches; a run in progress stays RUNNING and is resumed by the next node to look. */
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the run ------------------------------------------------------------------------
+
+    /** Thrown to leave a run as it is: interrupted, or taken over by another node. */
+    private static final class Abandon extends RuntimeException {
+        Abandon(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private MigrationReport execute(MigrationJob job, Run run) {
+        Instant started = clock.instant();
+        Instant version = run.startedAt().toInstant();
+        Context c = new Context(job, run, version, new CrmDuplicates(jdbc, matcher, json, !run.dryRun()));
+        LOG.info("Migration {} {}: run {} {} ({} steps)", job.name(), run.dryRun() ? "dry run" : "run", run.id(),
+                run.resumed() > 0 ? "resumed" : "started", job.steps().size());
+        String status = "SUCCEEDED";
+        String reason = null;
+        try {
+            if (run.dryRun()) {
+                tx.executeWithoutResult(t -> {
+                    steps(c);
+                    t.setRollbackOnly();
+                });
+            } else {
+                steps(c);
+            }
+        } catch (StopThreshold stop) {
+            status = "STOPPED";
+            reason = stop.getMessage();
+        } catch (Abandon a) {
+            LOG.warn("Migration run {} of {} left running: {}", run.id(), job.name(), a.getMessage());
+            running.remove(run.id());
+            return null;
+        } catch (RuntimeException e) {
+            status = "FAILED";
+            reason = e.getMessage();
+            LOG.error("Migration run {} of {} failed", run.id(), job.name(), e);
+        } finally {
+            running.remove(run.id());
+        }
+        MigrationReport report = report(job, run, c.progress, status, reason, Duration.between(started, clock.instant()));
+        if (!runs.finish(run.id(), status, reason, c.progress, report)) {
+            LOG.warn("Migration run {} of {}: another node owns it now; its end is theirs to record", run.id(), job.name());
+            return null;
+        }
+        LOG.info("Migration {} {}: {}", job.name(), run.dryRun() ? "dry run" : "run", report.text());
+        mail(job, report);
+        return report;
+    }
+
+    /** The stop threshold passed: the run ends, STOPPED. */
+    private static final class StopThreshold extends RuntimeException {
+        StopThreshold(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /** One run's state while it runs. */
+    private final class Context {
+        final MigrationJob job;
+        final Run run;
+        final Instant version;
+        final CrmDuplicates duplicates;
+        MigrationProgress progress;
+        final long startedNanos = System.nanoTime();
+        long readAtStart;
+        long lastLog = System.nanoTime();
+
+        Context(MigrationJob job, Run run, Instant version, CrmDuplicates duplicates) {
+            this.job = job;
+            this.run = run;
+            this.version = version;
+            this.duplicates = duplicates;
+            this.progress = run.progress();
+            this.readAtStart = progress.read();
+        }
+    }
+
+    private void steps(Context c) {
+        for (MigrationJob.Step step : c.job.steps()) {
+            String system = step.mapping().source().toUpperCase(java.util.Locale.ROOT);
+            if (jdbc.queryForObject("select count(*) from external_system where code = ?", Long.class, system) == 0) {
+                throw new IllegalStateException("step " + step.name() + ": source system '" + system + "' of its mapping is not "
+                        + "registered in the CRM store (table external_system)");
+            }
+        }
+        while (c.progress.step() < c.job.steps().size()) {
+            MigrationJob.Step step = c.job.step(c.progress.step());
+            RecordMapper mapper = mapper(step);
+            CrmWriter writer = new CrmWriter(CrmEntity.named(step.entity()), jdbc, tx, waiting, json, step.mapping().references(),
+                    Set.of(), Set.of(), skewTolerance, c.duplicates);
+            try (SourceReader source = SourceReader.open(step, erp)) {
+                if (source.encoding() != null) {
+                    LOG.info("Migration {} step {}: {} read as {}", c.job.name(), step.name(), step.source().path(), source.encoding());
+                }
+                source.skip(c.progress.current().position());
+                List<CsvRecords.Row> rows = new ArrayList<>(c.job.batchSize());
+                while (source.hasNext()) {
+                    rows.add(source.next());
+                    if (rows.size() == c.job.batchSize() || !source.hasNext()) {
+                        batch(c, step, mapper, writer, rows);
+                        rows.clear();
+                        logProgress(c, step, source, false);
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new Abandon("the hub is stopping; the run resumes from its last batch");
+                        }
+                    }
+                }
+                logProgress(c, step, source, true);
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
+            }
+            MigrationProgress next = c.progress.nextStep();
+            bookkeeping(c.run, () -> save(c.run, next));
+            c.progress = next;
+        }
+    }
+
+    private void batch(Context c, MigrationJob.Step step, RecordMapper mapper, CrmWriter writer, List<CsvRecords.Row> rows) {
+        EntityMapping mapping = step.mapping();
+        List<MappedRecord> valid = new ArrayList<>(rows.size());
+        List<CsvRecords.Row> validRows = new ArrayList<>(rows.size());
+        List<Rejected> rejected = new ArrayList<>();
+        Map<String, Long> failedFields = new TreeMap<>();
+        long quarantined = 0;
+        for (CsvRecords.Row row : rows) {
+            List<Violation> problems = new ArrayList<>();
+            SourceRecord record = sourceRecord(mapping, row, c.version, problems);
+            MappedRecord mapped = record == null ? null : mapper.map(record);
+            if (mapped != null) {
+                problems.addAll(mapped.violations());
+            }
+            if (problems.isEmpty()) {
+                valid.add(mapped);
+                validRows.add(row);
+                continue;
+            }
+            quarantined++;
+            Set<String> fields = new LinkedHashSet<>();
+            String payload = payload(row);
+            String sourceId = row.values().get(mapping.keyColumn());
+            for (Violation v : problems) {
+                String field = v.field().replaceFirst("^lines\\[\\d+]\\.", "lines.");
+                fields.add(field);
+                FieldRule rule = mapping.fields().get(v.field());
+                rejected.add(new Rejected(step.name(), "QUARANTINED", sourceId, row.line(), v.field(), v.code() + ": " + v.message(),
+                        rule == null ? null : row.values().get(rule.column()), payload));
+            }
+            fields.forEach(f -> failedFields.merge(f, 1L, Long::sum));
+        }
+        long q = quarantined;
+        bookkeepingOrBatch(c, () -> {
+            List<CrmWriter.Applied> applied = writer.applyInTransaction(valid);
+            long created = 0;
+            long merged = 0;
+            long updated = 0;
+            long unchanged = 0;
+            long repeated = 0;
+            long missing = 0;
+            List<Rejected> parentless = new ArrayList<>();
+            for (int i = 0; i < applied.size(); i++) {
+                switch (applied.get(i).outcome()) {
+                    case CREATED -> created++;
+                    case LINKED -> merged++;
+                    case UPDATED, CONFLICT -> updated++;
+                    case UNCHANGED -> unchanged++;
+                    case DUPLICATE, STALE -> repeated++;
+                    case WAITING -> {
+                        missing++;
+                        Rejected m = missingParent(step, valid.get(i), validRows.get(i));
+                        parentless.add(m);
+                        // a pointer to a parent the CRM does not hold is a fault of the pointer field
+                        failedFields.merge(m.field() == null ? "*" : m.field(), 1L, Long::sum);
+                    }
+                }
+            }
+            StepCounts counts = new StepCounts(step.name(), step.entity(), rows.size(), rows.size(), created, merged, updated,
+                    unchanged, repeated, q, missing, failedFields);
+            MigrationProgress next = c.progress.plus(counts);
+            List<Rejected> all = new ArrayList<>(rejected);
+            all.addAll(parentless);
+            return new Pending(next, all);
+        });
+        if (c.progress.failed() > c.job.stopAfterFailures()) {
+            throw new StopThreshold(c.progress.failed() + " records refused, more than the job's limit of " + c.job.stopAfterFailures());
+        }
+    }
+
+    /** A batch's new progress and its refused records, to be stored with it. */
+    private record Pending(MigrationProgress progress, List<Rejected> rejected) {
+    }
+
+    /**
+     * Writes a batch, and stores its progress and refused records: in one transaction for a real
+     * run; for a dry run, the writes go into the run's transaction and the bookkeeping beside it.
+     */
+    private void bookkeepingOrBatch(Context c, java.util.function.Supplier<Pending> writes) {
+        if (c.run.dryRun()) {
+            Pending p = writes.get();
+            bookkeeping(c.run, () -> store(c, p));
+            c.progress = p.progress();
+        } else {
+            Pending p = tx.execute(t -> {
+                Pending done = writes.get();
+                store(c, done);
+                return done;
+            });
+            c.progress = p.progress();
+        }
+    }
+
+    private void store(Context c, Pending p) {
+        runs.reject(c.run.id(), p.rejected());
+        save(c.run, p.progress());
+    }
+
+    private void save(Run run, MigrationProgress progress) {
+        if (!runs.saveProgress(run.id(), progress, lease)) {
+            throw new Abandon("another node took the run over");
+        }
+    }
+
+    /** Real run: in the batch's transaction, or one of its own between steps. Dry run: always beside the run's transaction. */
+    private void bookkeeping(Run run, Runnable work) {
+        (run.dryRun() ? txNew : tx).executeWithoutResult(t -> work.run());
+    }
+
+    private static Rejected missingParent(MigrationJob.Step step, MappedRecord record, CsvRecords.Row row) {
+        for (Map.Entry<String, String> ref : step.mapping().references().entrySet()) {
+            String key = record.text(ref.getKey());
+            if (key != null) {
+                return new Rejected(step.name(), "MISSING_PARENT", record.source().externalId(), row.line(), ref.getKey(),
+                        "MISSING_PARENT: " + ref.getValue() + " " + key + " is not in the CRM; the record waits for it",
+                        key, null);
+            }
+        }
+        return new Rejected(step.name(), "MISSING_PARENT", record.source().externalId(), row.line(), null, "MISSING_PARENT", null, null);
+    }
+
+    /** The record as the source gave it, or null with the reason it cannot even be that. */
+    private static SourceRecord sourceRecord(EntityMapping mapping, CsvRecords.Row row, Instant version, List<Violation> problems) {
+        if (row.problem() != null) {
+            problems.add(new Violation(io.crmhub.transformers.validation.ReasonCode.UNREADABLE, "*", row.problem()));
+            return null;
+        }
+        String key = row.values().get(mapping.keyColumn());
+        if (key == null || key.isBlank()) {
+            problems.add(new Violation(io.crmhub.transformers.validation.ReasonCode.REQUIRED, "*",
+                    "the key column " + mapping.keyColumn() + " is empty"));
+            return null;
+        }
+        Instant changedAt = version;
+        String changed = mapping.changedAtColumn() == null ? null : row.values().get(mapping.changedAtColumn());
+        if (changed != null && !changed.isBlank()) {
+            try {
+                changedAt = changed.endsWith("Z") ? Instant.parse(changed)
+                        : LocalDateTime.parse(changed.strip().replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e) {
+                problems.add(new Violation(io.crmhub.transformers.validation.ReasonCode.INVALID_FORMAT, "*",
+                        mapping.changedAtColumn() + " '" + changed + "' is not a date-time"));
+                return null;
+            }
+        }
+        return new SourceRecord(mapping.source(), mapping.entity(), key.strip(), changedAt, row.values());
+    }
+
+    private String payload(CsvRecords.Row row) {
+        try {
+            return json.writeValueAsString(row.values());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private RecordMapper mapper(MigrationJob.Step step) {
+        if (step.mapping().lines() != null) {
+            throw new IllegalStateException("migration step " + step.name() + ": mappings with detail lines (orders) are not supported yet");
+        }
+        return new RecordMapper(step.mapping(), codeTables);
+    }
+
+    private void logProgress(Context c, MigrationJob.Step step, SourceReader source, boolean stepDone) {
+        long now = System.nanoTime();
+        double seconds = Math.max(1e-3, (now - c.startedNanos) / 1e9);
+        long read = c.progress.read();
+        double rate = (read - c.readAtStart) / seconds;
+        double done = source.done();
+        Duration eta = done <= 0 || done >= 1 ? Duration.ZERO
+                : Duration.ofSeconds((long) ((now - c.startedNanos) / 1e9 * (1 - done) / Math.max(done, 1e-6)));
+        running.put(c.run.id(), new Running(c.run.id(), c.job.name(), c.run.dryRun(), step.name(), read, rate, done, eta));
+        if (stepDone || now - c.lastLog > PROGRESS_LOG_EVERY.toNanos()) {
+            c.lastLog = now;
+            StepCounts s = c.progress.current();
+            LOG.info("Migration {} step {}{}: {} read ({} % of the source), {} created, {} merged, {} quarantined; {} records/s{}",
+                    c.job.name(), step.name(), stepDone ? " done" : "", s.read(), Math.round(done * 100), s.created(), s.merged(),
+                    s.quarantined(), Math.round(rate), stepDone ? "" : ", ETA of the step " + eta);
+        }
+    }
+
+    private MigrationReport report(MigrationJob job, Run run, MigrationProgress progress, String status, String reason, Duration took) {
+        Map<String, Set<String>> critical = new LinkedHashMap<>();
+        for (MigrationJob.Step s : job.steps()) {
+            Set<String> fields = new LinkedHashSet<>();
+            s.mapping().fields().forEach((field, rule) -> {
+                if (rule.required() || rule.type() == FieldType.REFERENCE) {
+                    fields.add(field);
+                }
+            });
+            critical.merge(s.entity(), fields, (a, b) -> {
+                Set<String> all = new HashSet<>(a);
+                all.addAll(b);
+                return all;
+            });
+        }
+        QualityScorecard scorecard = new QualityScorecard(QualityScorecard.Thresholds.PRACTICE, critical);
+        for (StepCounts s : progress.steps()) {
+            if (s.read() > 0) {
+                scorecard.add(s.entity(), s.read(), s.quarantined() + s.missingParent(), s.failedFields());
+            }
+        }
+        long missing = progress.steps().stream().mapToLong(StepCounts::missingParent).sum();
+        return new MigrationReport(run.id(), job.name(), run.dryRun(), status, reason, run.startedAt().toInstant(), clock.instant(),
+                took.toMillis() / 1000.0, progress.steps(), scorecard.lines(), scorecard.passed(), progress.failed(), runs.reasonCounts(run.id()), missing,
+                runs.rejected(run.id(), "MISSING_PARENT", MigrationReport.MISSING_PARENTS_SHOWN),
+                reportBaseUrl + "/runs/" + run.id() + "/rejected.csv");
+    }
+
+    private void mail(MigrationJob job, MigrationReport report) {
+        if (mailer == null || job.owner() == null || job.owner().isBlank()) {
+            return;
+        }
+        try {
+            mailer.send(job.owner(), (report.dryRun() ? "Dry run " : "Migration ") + job.name() + ": " + report.status(),
+                    report.text() + "\nThe report: " + reportBaseUrl + "/runs/" + report.runId() + "/report\n",
+                    "migration-" + report.runId());
+        } catch (RuntimeException e) {
+            LOG.warn("Migration {}: the report could not be mailed to {} ({}); it stays at {}/runs/{}/report", job.name(),
+                    job.owner(), e.getMessage(), reportBaseUrl, report.runId());
+        }
+    }
+}

@@ -1,0 +1,318 @@
+package io.crmhub.connectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.config.MappingConfiguration;
+import io.crmhub.connectors.config.MatchingConfiguration;
+import io.crmhub.connectors.crm.CrmStoreConfiguration;
+import io.crmhub.connectors.crm.WaitingRecords;
+import io.crmhub.connectors.migration.LegacyMigrations;
+import io.crmhub.connectors.migration.MigrationJob;
+import io.crmhub.connectors.migration.MigrationProgress.StepCounts;
+import io.crmhub.connectors.migration.MigrationReport;
+import io.crmhub.connectors.migration.MigrationRuns;
+import io.crmhub.embedded.LegacyExports;
+import io.crmhub.embedded.TestServices;
+import io.crmhub.transformers.legacy.QualityScorecard;
+import io.crmhub.transformers.match.Matcher;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Legacy migrations against a real PostgreSQL CRM store: the issue's tests 1, 2 and 4, the stop threshold and the schedule. */
+class MigrationIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    @TempDir
+    Path dir;
+    private Path config;
+    private HikariDataSource crm;
+    private JdbcTemplate jdbc;
+    private final List<LegacyMigrations> services = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        crm = TestServices.newCrmDataSource();
+        CrmStoreConfiguration.migrate(crm);
+        jdbc = new JdbcTemplate(crm);
+        config = dir.resolve("config");
+        copy(Path.of("../config"), config);
+    }
+
+    @AfterEach
+    void tearDown() {
+        services.forEach(LegacyMigrations::close);
+        crm.close();
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+    }
+
+    private void job(String name, String yaml) throws IOException {
+        Files.writeString(config.resolve("migrations/" + name + ".yml"), yaml);
+    }
+
+    private String accountsJob(Path csv, String encoding, int batch, int stopAfter) {
+        return """
+                owner: data-team@example.com
+                batch-size: %d
+                stop-after-failures: %d
+                steps:
+                  - name: accounts
+                    mapping: legacy-account
+                    source: { type: csv, path: "%s", encoding: %s }
+                """.formatted(batch, stopAfter, csv.toAbsolutePath(), encoding);
+    }
+
+    private LegacyMigrations migrations(Clock clock) {
+        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(crm);
+        LegacyMigrations m = new LegacyMigrations(MigrationJob.loadAll(config.toString()),
+                new MigrationRuns(jdbc, JSON, "node-" + UUID.randomUUID()), jdbc, new DataSourceTransactionManager(crm),
+                new WaitingRecords(named, JSON), JSON, new Matcher(MatchingConfiguration.loadRules(config.toString())),
+                MappingConfiguration.loadCodeTables(config.toString()), null, null, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                "http://hub.example/api/migrations", clock);
+        services.add(m);
+        return m;
+    }
+
+    private long count(String sql, Object... args) {
+        Long n = jdbc.queryForObject(sql, Long.class, args);
+        return n == null ? 0 : n;
+    }
+
+    @Test
+    void tenThousandAccountsOfWhich37AreInvalidLoad9963AndQuarantine37WithTheirReasons() throws Exception {
+        Path csv = dir.resolve("accounts.csv");
+        LegacyExports.Manifest manifest = LegacyExports.accountsCsv(csv, 10_000, 37, 0, 1, StandardCharsets.UTF_8);
+        job("accounts", accountsJob(csv, "auto", 1000, 1000));
+
+        long started = System.nanoTime();
+        MigrationReport report = migrations(Clock.systemUTC()).runHere("accounts", false, "CLI");
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        StepCounts accounts = report.steps().get(0);
+        assertThat(report.status()).isEqualTo("SUCCEEDED");
+        assertThat(accounts.read()).isEqualTo(10_000);
+        assertThat(accounts.loaded()).isEqualTo(9_963);
+        assertThat(accounts.created()).as("distinct companies: none merged").isEqualTo(9_963);
+        assertThat(accounts.quarantined()).isEqualTo(37);
+        assertThat(count("select count(*) from account")).isEqualTo(9_963);
+        assertThat(count("select count(*) from xref where entity_type = 'ACCOUNT' and system = 'LEGACY'")).isEqualTo(9_963);
+
+        // each invalid record refused with the fault planted in it, and none of them in the CRM
+        Map<String, String> planted = manifest.invalid();
+        assertThat(planted).hasSize(37);
+        for (Map.Entry<String, String> fault : planted.entrySet()) {
+            String[] codeAndField = fault.getValue().split(" ");
+            List<Map<String, Object>> reasons = jdbc.queryForList("""
+                    select field, reason, payload->>'customer_no' as payload_id from migration_rejected
+                    where run_id = ? and source_id = ? and kind = 'QUARANTINED'""", report.runId(), fault.getKey());
+            assertThat(reasons).as(fault.getKey()).isNotEmpty();
+            assertThat(reasons).anySatisfy(r -> {
+                assertThat(r.get("field")).isEqualTo(codeAndField[1]);
+                assertThat((String) r.get("reason")).startsWith(codeAndField[0] + ":");
+            });
+            assertThat(reasons.get(0).get("payload_id")).as("the original record kept").isEqualTo(fault.getKey());
+            assertThat(count("select count(*) from xref where external_id = ?", fault.getKey())).isZero();
+        }
+        StringWriter rejectedCsv = new StringWriter();
+        new MigrationRuns(jdbc, JSON, "reader").writeRejectedCsv(report.runId(), rejectedCsv);
+        List<String> lines = rejectedCsv.toString().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("table,source_id,line,field,reason,value");
+        assertThat(lines.stream().skip(1).map(l -> l.split(",")[1]).distinct()).hasSize(37);
+
+        QualityScorecard.Line table = report.scorecard().stream().filter(l -> l.field() == null).findFirst().orElseThrow();
+        assertThat(table.failed()).isEqualTo(37);
+        assertThat(table.rate()).isEqualTo(37 / 10_000.0);
+        assertThat(report.scorecard()).filteredOn(l -> "name".equals(l.field())).singleElement()
+                .satisfies(l -> assertThat(l.failed()).as("blank and too long names").isEqualTo(15));
+        assertThat(report.scorecardPassed()).as("0.37 %% refused, under 5 %%; every critical field under 1 %%").isTrue();
+        assertThat(report.html()).contains("9,963").contains("Data quality");
+        System.out.printf("FIGURES migration test1: 10,000 read, %d created, %d quarantined in %.1f s (%.0f records/s, batch 1000)%n",
+                accounts.created(), accounts.quarantined(), seconds, 10_000 / seconds);
+    }
+
+    @Test
+    void anIso88591FileIsStoredCorrectlyAndAUtf8FileWithABomHasItsFirstHeaderRead() throws Exception {
+        String header = String.join(",", LegacyExports.ACCOUNT_COLUMNS) + "\r\n";
+        Path latin1 = dir.resolve("latin1.csv");
+        Files.write(latin1, (header + "K-1,Müller GmbH,Domplatz 1,50667,Köln,DE,,,,aktiv\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        Path bom = dir.resolve("bom.csv");
+        byte[] text = (header + "B-1,Schäfer Bäckerei KG,Marktplatz 2,80331,München,DE,,,,active\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[text.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, withBom, 3, text.length);
+        Files.write(bom, withBom);
+        job("latin1", accountsJob(latin1, "auto", 100, 10));
+        job("bom", accountsJob(bom, "auto", 100, 10));
+        LegacyMigrations m = migrations(Clock.systemUTC());
+
+        MigrationReport a = m.runHere("latin1", false, "CLI");
+        MigrationReport b = m.runHere("bom", false, "CLI");
+
+        assertThat(a.steps().get(0).created()).isEqualTo(1);
+        assertThat(jdbc.queryForObject("select name || '|' || city from account a join xref x on x.crm_id = a.id where x.external_id = 'K-1'",
+                String.class)).isEqualTo("Müller GmbH|Köln");
+        assertThat(b.steps().get(0).created()).as("the key column after the BOM is found: the record loads").isEqualTo(1);
+        assertThat(jdbc.queryForObject("select name || '|' || city from account a join xref x on x.crm_id = a.id where x.external_id = 'B-1'",
+                String.class)).isEqualTo("Schäfer Bäckerei KG|München");
+    }
+
+    @Test
+    void aDryRunWritesNothingAndTheRealRunDoesExactlyWhatItForecast() throws Exception {
+        Path csv = dir.resolve("accounts.csv");
+        LegacyExports.Manifest manifest = LegacyExports.accountsCsv(csv, 3_000, 30, 150, 7, StandardCharsets.ISO_8859_1);
+        Path contacts = dir.resolve("contacts.txt");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 1; i <= 400; i++) {
+            String account = i % 40 == 0 ? "L99999999" : String.format("L%08d", i * 7);
+            lines.append(String.format("%-10s%-10s%-20s%-25s%-40s%-20s%-2s\r\n", "C" + i, account, "Anna" + (char) ('a' + i % 26),
+                    i % 57 == 0 ? "" : "Schäfer" + i, "anna" + i + "@example.com", "", "DE"));
+        }
+        Files.write(contacts, lines.toString().getBytes(StandardCharsets.ISO_8859_1));
+        job("full", accountsJob(csv, "ISO-8859-1", 250, 1000) + """
+                  - name: contacts
+                    mapping: legacy-contact
+                    source: { type: fixed-width, path: "%s", encoding: windows-1252, layout: legacy-contact }
+                """.formatted(contacts.toAbsolutePath()));
+        LegacyMigrations m = migrations(Clock.systemUTC());
+
+        MigrationReport dry = m.runHere("full", true, "API");
+        assertThat(dry.status()).isEqualTo("SUCCEEDED");
+        assertThat(count("select count(*) from account")).as("a dry run writes nothing").isZero();
+        assertThat(count("select count(*) from contact") + count("select count(*) from xref") + count("select count(*) from match_key")
+                + count("select count(*) from waiting_record") + count("select count(*) from outbox_event")
+                + count("select count(*) from processed_message")).isZero();
+
+        MigrationReport real = m.runHere("full", false, "API");
+        assertThat(real.steps()).as("the real run does what the dry run forecast")
+                .usingRecursiveComparison().isEqualTo(dry.steps());
+        StepCounts accounts = real.steps().get(0);
+        assertThat(accounts.quarantined()).isEqualTo(30);
+        assertThat(accounts.merged()).as("second entries of a company, linked to it").isEqualTo(manifest.duplicateOf().size());
+        assertThat(accounts.created()).isEqualTo(manifest.distinctValid());
+        assertThat(count("select count(*) from account")).isEqualTo(manifest.distinctValid());
+        for (Map.Entry<String, String> d : manifest.duplicateOf().entrySet()) {
+            assertThat(count("""
+                    select count(*) from xref a join xref b on a.crm_id = b.crm_id
+                    where a.external_id = ? and b.external_id = ? and a.entity_type = 'ACCOUNT' and b.entity_type = 'ACCOUNT'""",
+                    d.getKey(), d.getValue())).as(d.getKey() + " is " + d.getValue()).isEqualTo(1);
+        }
+        StepCounts contactCounts = real.steps().get(1);
+        assertThat(contactCounts.missingParent()).as("contacts of an unknown customer, or of a refused or merged one")
+                .isGreaterThanOrEqualTo(10);
+        assertThat(count("select count(*) from contact")).isEqualTo(contactCounts.created());
+        assertThat(contactCounts.quarantined()).as("blank last names").isEqualTo(7);
+        assertThat(real.missingParentsTotal()).isEqualTo(contactCounts.missingParent());
+        assertThat(real.missingParents()).extracting(MigrationRuns.Rejected::value).contains("L99999999");
+        assertThat(count("select count(*) from contact c left join account a on a.id = c.account_id where a.id is null"))
+                .as("no orphans").isZero();
+        System.out.printf("FIGURES migration test4: dry run forecast %s; real run %s%n", dry.steps(), real.steps());
+    }
+
+    @Test
+    void aRunStopsOnceMoreRecordsThanTheLimitAreRefused() throws Exception {
+        Path csv = dir.resolve("accounts.csv");
+        LegacyExports.accountsCsv(csv, 2_000, 100, 0, 3, StandardCharsets.UTF_8);
+        job("strict", accountsJob(csv, "UTF-8", 100, 20));
+
+        MigrationReport report = migrations(Clock.systemUTC()).runHere("strict", false, "CLI");
+
+        assertThat(report.status()).isEqualTo("STOPPED");
+        assertThat(report.reason()).contains("more than the job's limit of 20");
+        StepCounts s = report.steps().get(0);
+        assertThat(s.quarantined()).isGreaterThan(20).isLessThan(30);
+        assertThat(s.read()).isLessThan(2_000);
+        assertThat(count("select count(*) from account")).as("the batches before the stop stay").isEqualTo(s.created());
+    }
+
+    @Test
+    void aScheduledRunIsStartedByOneOfTwoHubsOnly() throws Exception {
+        Path csv = dir.resolve("accounts.csv");
+        LegacyExports.accountsCsv(csv, 500, 0, 0, 5, StandardCharsets.UTF_8);
+        job("nightly", accountsJob(csv, "UTF-8", 100, 10).replace("batch-size:", "schedule: \"0 0 2 * * *\"\nbatch-size:"));
+        Instant before = Instant.parse("2026-11-23T01:59:30Z");
+        MutableClock clock = new MutableClock(before);
+        LegacyMigrations one = migrations(clock);
+        LegacyMigrations two = migrations(clock);
+        one.fireDue();
+        two.fireDue();
+        assertThat(count("select count(*) from migration_run")).as("not due yet").isZero();
+
+        clock.now = Instant.parse("2026-11-23T02:00:10Z");
+        one.fireDue();
+        two.fireDue();
+
+        assertThat(count("select count(*) from migration_run where job = 'nightly'")).isEqualTo(1);
+        assertThat(jdbc.queryForObject("select scheduled_for from migration_run", java.time.OffsetDateTime.class).toInstant())
+                .isEqualTo(Instant.parse("2026-11-23T02:00:00Z"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> "SUCCEEDED".equals(
+                jdbc.queryForObject("select status from migration_run", String.class)));
+        assertThat(count("select count(*) from account")).isEqualTo(500);
+        Optional<String> stored = new MigrationRuns(jdbc, JSON, "reader").report(
+                jdbc.queryForObject("select id from migration_run", UUID.class));
+        assertThat(stored).isPresent();
+        assertThat(JSON.readTree(stored.get()).at("/steps/0/created").asLong()).isEqualTo(500);
+    }
+
+    /** A clock the test moves. */
+    private static final class MutableClock extends Clock {
+        volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
