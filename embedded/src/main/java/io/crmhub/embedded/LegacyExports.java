@@ -104,6 +104,38 @@ public final class LegacyExports {
         return new Manifest(rows, faults, duplicateOf);
     }
 
+    private static final String[] GIVEN = {"Anna", "Bernd", "Claudia", "Dieter", "Elke", "Frank", "Gisela", "Hans", "Ines",
+        "Jürgen", "Karin", "Lars", "Monika", "Norbert", "Olga", "Peter", "Renate", "Stefan", "Tanja", "Uwe", "Vera", "Werner"};
+
+    /** The fixed-width layout of {@code config/layouts/legacy-contact.yml}: widths in its order. */
+    private static final int[] CONTACT_WIDTHS = {10, 10, 20, 25, 40, 20, 2};
+
+    /**
+     * Writes {@code rows} contacts as fixed-width lines ({@code layouts/legacy-contact.yml}), each at
+     * one of the first {@code accounts} customer numbers ({@code L00000001} ...), so some point to
+     * an account the load refused; every 100th points to a customer number that does not exist, and
+     * every 250th has no last name.
+     */
+    public static void contactsFixedWidth(Path file, int rows, int accounts, long seed, Charset charset) throws IOException {
+        Random random = new Random(seed);
+        try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), charset), 1 << 16)) {
+            for (int i = 1; i <= rows; i++) {
+                String account = i % 100 == 0 ? "X" + i : String.format(Locale.ROOT, "L%08d", 1 + random.nextInt(accounts));
+                String family = i % 250 == 0 ? "" : capital(word(random)) + "mann";
+                String given = GIVEN[random.nextInt(GIVEN.length)];
+                String[] values = {String.format(Locale.ROOT, "C%08d", i), account, given, family,
+                    (given + "." + family + i).toLowerCase(Locale.ROOT).replace("ü", "ue") + "@example.com",
+                    "0" + AREA_CODES[random.nextInt(AREA_CODES.length)] + " " + (2_000_000 + random.nextInt(7_999_999)), "DE"};
+                for (int c = 0; c < values.length; c++) {
+                    String v = values[c].length() > CONTACT_WIDTHS[c] ? values[c].substring(0, CONTACT_WIDTHS[c]) : values[c];
+                    w.write(v);
+                    w.write(" ".repeat(CONTACT_WIDTHS[c] - v.length()));
+                }
+                w.write("\r\n");
+            }
+        }
+    }
+
     private static String[] company(Random random, String id, Set<String> names) {
         String name;
         do {

@@ -4,10 +4,6 @@ import io.crmhub.connectors.order.OrderSaga;
 import io.crmhub.connectors.order.OrderSaga.LineInput;
 import io.crmhub.embedded.BillingSimulator;
 import io.crmhub.embedded.BillingSimulator.Fault;
-import jakarta.mail.Folder;
-import jakarta.mail.Message;
-import jakarta.mail.Session;
-import jakarta.mail.Store;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -37,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,27 +124,8 @@ class OrderSagaIT {
                 .filter(i -> status == null || status.equals(i.get("status"))).count();
     }
 
-    /** Messages in a mailbox of the real IMAP server (GreenMail: login and password are the address), by subject. */
     private List<String> mailbox(String user, String password) throws Exception {
-        Properties p = new Properties();
-        Store store = Session.getInstance(p).getStore("imap");
-        try {
-            store.connect("127.0.0.1", Integer.parseInt(env.getProperty("hub.mail.imap-port")), user, password);
-        } catch (jakarta.mail.AuthenticationFailedException e) {
-            return List.of(); // the mail server creates a mailbox with its first message: none ever came
-        }
-        try {
-            Folder inbox = store.getFolder("INBOX");
-            inbox.open(Folder.READ_ONLY);
-            List<String> subjects = new ArrayList<>();
-            for (Message m : inbox.getMessages()) {
-                subjects.add(m.getSubject());
-            }
-            inbox.close(false);
-            return subjects;
-        } finally {
-            store.close();
-        }
+        return Mailboxes.subjects(Integer.parseInt(env.getProperty("hub.mail.imap-port")), user, password);
     }
 
     @Test

@@ -136,6 +136,17 @@ public class LegacyMigrations implements AutoCloseable {
         return runs;
     }
 
+    /** The report of an ended run, as stored with it. */
+    public Optional<MigrationReport> reportOf(UUID run) {
+        return runs.report(run).map(text -> {
+            try {
+                return json.readValue(text, MigrationReport.class);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("unreadable report of migration run " + run, e);
+            }
+        });
+    }
+
     public List<Running> running() {
         return List.copyOf(running.values());
     }
@@ -300,6 +311,7 @@ public class LegacyMigrations implements AutoCloseable {
         final CrmDuplicates duplicates;
         MigrationProgress progress;
         final long startedNanos = System.nanoTime();
+        long stepStartedNanos = System.nanoTime();
         long readAtStart;
         long lastLog = System.nanoTime();
 
@@ -331,19 +343,21 @@ public class LegacyMigrations implements AutoCloseable {
                     LOG.info("Migration {} step {}: {} read as {}", c.job.name(), step.name(), step.source().path(), source.encoding());
                 }
                 source.skip(c.progress.current().position());
+                c.stepStartedNanos = System.nanoTime();
+                double doneAtStart = source.done();
                 List<CsvRecords.Row> rows = new ArrayList<>(c.job.batchSize());
                 while (source.hasNext()) {
                     rows.add(source.next());
                     if (rows.size() == c.job.batchSize() || !source.hasNext()) {
                         batch(c, step, mapper, writer, rows);
                         rows.clear();
-                        logProgress(c, step, source, false);
+                        logProgress(c, step, source, doneAtStart, false);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new Abandon("the hub is stopping; the run resumes from its last batch");
                         }
                     }
                 }
-                logProgress(c, step, source, true);
+                logProgress(c, step, source, doneAtStart, true);
             } catch (java.io.IOException | java.io.UncheckedIOException e) {
                 throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
             }
@@ -516,14 +530,16 @@ public class LegacyMigrations implements AutoCloseable {
         return new RecordMapper(step.mapping(), codeTables);
     }
 
-    private void logProgress(Context c, MigrationJob.Step step, SourceReader source, boolean stepDone) {
+    /** Logs (every few seconds) and publishes the run's progress; the ETA is the step's, from its share of the source read. */
+    private void logProgress(Context c, MigrationJob.Step step, SourceReader source, double doneAtStart, boolean stepDone) {
         long now = System.nanoTime();
         double seconds = Math.max(1e-3, (now - c.startedNanos) / 1e9);
         long read = c.progress.read();
         double rate = (read - c.readAtStart) / seconds;
         double done = source.done();
-        Duration eta = done <= 0 || done >= 1 ? Duration.ZERO
-                : Duration.ofSeconds((long) ((now - c.startedNanos) / 1e9 * (1 - done) / Math.max(done, 1e-6)));
+        double stepSeconds = (now - c.stepStartedNanos) / 1e9;
+        Duration eta = done <= doneAtStart || done >= 1 ? Duration.ZERO
+                : Duration.ofSeconds((long) (stepSeconds * (1 - done) / (done - doneAtStart)));
         running.put(c.run.id(), new Running(c.run.id(), c.job.name(), c.run.dryRun(), step.name(), read, rate, done, eta));
         if (stepDone || now - c.lastLog > PROGRESS_LOG_EVERY.toNanos()) {
             c.lastLog = now;

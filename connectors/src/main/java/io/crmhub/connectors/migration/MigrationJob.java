@@ -30,7 +30,7 @@ public record MigrationJob(String name, String description, String owner, CronEx
     /**
      * Where a step's records come from.
      *
-     * @param path      a file (CSV, fixed width), relative to the hub's working directory
+     * @param path      a file (CSV, fixed width); a relative path is in the configuration folder
      * @param encoding  {@code auto} (detected), or a charset name: UTF-8, windows-1252, ISO-8859-1
      * @param layout    the fields of a fixed-width line
      */
@@ -131,7 +131,15 @@ public record MigrationJob(String name, String description, String owner, CronEx
                 }
             }
         }
-        return new Source(kind, src.path(), encoding, delimiter, layout);
+        return new Source(kind, resolve(configDir, src.path()), encoding, delimiter, layout);
+    }
+
+    /** A relative path is read in the configuration folder (when there is one), wherever the hub was started. */
+    private static String resolve(String configDir, String path) {
+        if (path == null || java.nio.file.Path.of(path).isAbsolute() || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(configDir))) {
+            return path;
+        }
+        return java.nio.file.Path.of(configDir).resolve(path).toString();
     }
 
     private static void requirePath(StepFile s) {

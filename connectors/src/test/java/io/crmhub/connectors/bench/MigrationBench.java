@@ -1,0 +1,131 @@
+package io.crmhub.connectors.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.config.MappingConfiguration;
+import io.crmhub.connectors.config.MatchingConfiguration;
+import io.crmhub.connectors.crm.CrmStoreConfiguration;
+import io.crmhub.connectors.crm.WaitingRecords;
+import io.crmhub.connectors.migration.LegacyMigrations;
+import io.crmhub.connectors.migration.MigrationJob;
+import io.crmhub.connectors.migration.MigrationProgress.StepCounts;
+import io.crmhub.connectors.migration.MigrationReport;
+import io.crmhub.connectors.migration.MigrationRuns;
+import io.crmhub.embedded.LegacyExports;
+import io.crmhub.embedded.TestServices;
+import io.crmhub.transformers.match.Matcher;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The legacy migration end to end on a synthetic export (accounts as an ISO-8859-1 CSV with dirt
+ * and second entries, contacts as Windows-1252 fixed width with missing parents and blanks),
+ * against a plain COPY of the same final rows in the same run. Peak heap is the JVM's (run it
+ * with {@code -Xmx512m}). Not part of the test suite: run bench/legacy-migration.
+ */
+class MigrationBench {
+
+    private static final int ACCOUNTS = Integer.getInteger("bench.accounts", 100_000);
+    private static final int CONTACTS = Integer.getInteger("bench.contacts", 2 * ACCOUNTS);
+
+    @Test
+    void measure() throws Exception {
+        Path dir = Files.createTempDirectory("migration-bench");
+        Path config = dir.resolve("config");
+        try (Stream<Path> files = Files.walk(Path.of("../config"))) {
+            for (Path f : files.toList()) {
+                Path target = config.resolve(Path.of("../config").relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        Path accounts = dir.resolve("accounts.csv");
+        Path contacts = dir.resolve("contacts.txt");
+        LegacyExports.Manifest manifest = LegacyExports.accountsCsv(accounts, ACCOUNTS, ACCOUNTS / 100, ACCOUNTS / 20, 1,
+                StandardCharsets.ISO_8859_1);
+        LegacyExports.contactsFixedWidth(contacts, CONTACTS, ACCOUNTS, 2, java.nio.charset.Charset.forName("windows-1252"));
+        Files.writeString(config.resolve("migrations/bench.yml"), """
+                batch-size: %d
+                stop-after-failures: %d
+                steps:
+                  - name: accounts
+                    mapping: legacy-account
+                    source: { type: csv, path: "%s", encoding: auto }
+                  - name: contacts
+                    mapping: legacy-contact
+                    source: { type: fixed-width, path: "%s", encoding: windows-1252, layout: legacy-contact }
+                """.formatted(Integer.getInteger("bench.batch", 1000), ACCOUNTS + CONTACTS, accounts, contacts));
+        System.out.printf("BENCH export: %,d accounts (%,d invalid, %,d second entries), %,d contacts; files %,d + %,d bytes%n",
+                ACCOUNTS, manifest.invalid().size(), manifest.duplicateOf().size(), CONTACTS, Files.size(accounts), Files.size(contacts));
+
+        try (HikariDataSource crm = TestServices.newCrmDataSource()) {
+            CrmStoreConfiguration.migrate(crm);
+            JdbcTemplate jdbc = new JdbcTemplate(crm);
+            ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+            System.gc();
+            ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+            long started = System.nanoTime();
+            MigrationReport report;
+            try (LegacyMigrations m = new LegacyMigrations(MigrationJob.loadAll(config.toString()),
+                    new MigrationRuns(jdbc, json, "bench"), jdbc, new DataSourceTransactionManager(crm),
+                    new WaitingRecords(new NamedParameterJdbcTemplate(crm), json), json,
+                    new Matcher(MatchingConfiguration.loadRules(config.toString())), MappingConfiguration.loadCodeTables(config.toString()),
+                    null, null, Duration.ofMinutes(5), Duration.ofSeconds(5), "http://localhost:8080/api/migrations", Clock.systemUTC())) {
+                report = m.runHere("bench", false, "CLI");
+            }
+            double migration = (System.nanoTime() - started) / 1e9;
+            long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+            assertThat(report.status()).isEqualTo("SUCCEEDED");
+            long read = report.steps().stream().mapToLong(StepCounts::read).sum();
+            for (StepCounts s : report.steps()) {
+                System.out.printf("BENCH %-8s read %,d created %,d merged %,d quarantined %,d missing parent %,d%n", s.name(), s.read(),
+                        s.created(), s.merged(), s.quarantined(), s.missingParent());
+            }
+            long finalRows = jdbc.queryForObject("select (select count(*) from account) + (select count(*) from contact)", Long.class);
+
+            double copy = copy(crm, "account") + copy(crm, "contact");
+            System.out.printf("BENCH migration: %,d records read in %.1f s = %,.0f records/s; peak heap %,d MB (max %,d MB)%n", read,
+                    migration, read / migration, peakHeap >> 20, Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf("BENCH COPY of the same %,d final rows: %.1f s = %,.0f rows/s%n", finalRows, copy, finalRows / copy);
+            System.out.printf("BENCH ratio: the migration runs at %.1f %% of COPY speed (aim: 50 %%)%n", 100 * copy / migration);
+        }
+    }
+
+    /** COPY of the table's rows (exported first) into an empty twin: the load alone is timed. */
+    private static double copy(HikariDataSource crm, String table) throws Exception {
+        try (Connection c = crm.getConnection()) {
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            ByteArrayOutputStream rows = new ByteArrayOutputStream();
+            copy.copyOut("COPY " + table + " TO STDOUT", rows);
+            c.createStatement().execute("create table bench_" + table + " (like " + table + " including defaults)");
+            long started = System.nanoTime();
+            copy.copyIn("COPY bench_" + table + " FROM STDIN", new ByteArrayInputStream(rows.toByteArray()));
+            return (System.nanoTime() - started) / 1e9;
+        }
+    }
+}
