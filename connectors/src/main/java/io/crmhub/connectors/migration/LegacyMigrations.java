@@ -291,7 +291,10 @@ public class LegacyMigrations implements AutoCloseable {
             LOG.warn("Migration run {} of {}: another node owns it now; its end is theirs to record", run.id(), job.name());
             return null;
         }
-        LOG.info("Migration {} {}: {}", job.name(), run.dryRun() ? "dry run" : "run", report.text());
+        LOG.info("Migration {} {} {} {}: {} records read, {} refused, {} missing parents; data quality {}; report at {}/runs/{}/report.html",
+                job.name(), run.dryRun() ? "dry run" : "run", run.id(), status, c.progress.read(), c.progress.failed(),
+                report.missingParentsTotal(), report.scorecardPassed() ? "within the thresholds" : "OVER the thresholds",
+                reportBaseUrl, run.id());
         mail(job, report);
         return report;
     }
@@ -349,8 +352,8 @@ public class LegacyMigrations implements AutoCloseable {
                 while (source.hasNext()) {
                     rows.add(source.next());
                     if (rows.size() == c.job.batchSize() || !source.hasNext()) {
-                        batch(c, step, mapper, writer, rows);
-                        rows.clear();
+                        apply(c, step, writer, prepare(step, mapper, rows, c.version));
+                        rows = new ArrayList<>(c.job.batchSize());
                         logProgress(c, step, source, doneAtStart, false);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new Abandon("the hub is stopping; the run resumes from its last batch");
@@ -367,7 +370,13 @@ public class LegacyMigrations implements AutoCloseable {
         }
     }
 
-    private void batch(Context c, MigrationJob.Step step, RecordMapper mapper, CrmWriter writer, List<CsvRecords.Row> rows) {
+    /** A batch read, scrubbed and validated, ready to be written. */
+    private record Prepared(int rows, List<MappedRecord> valid, List<CsvRecords.Row> validRows, List<Rejected> rejected,
+                            Map<String, Long> failedFields, long quarantined) {
+    }
+
+    /** Reads, scrubs and validates a batch: pure work, no database. */
+    private Prepared prepare(MigrationJob.Step step, RecordMapper mapper, List<CsvRecords.Row> rows, Instant version) {
         EntityMapping mapping = step.mapping();
         List<MappedRecord> valid = new ArrayList<>(rows.size());
         List<CsvRecords.Row> validRows = new ArrayList<>(rows.size());
@@ -376,7 +385,7 @@ public class LegacyMigrations implements AutoCloseable {
         long quarantined = 0;
         for (CsvRecords.Row row : rows) {
             List<Violation> problems = new ArrayList<>();
-            SourceRecord record = sourceRecord(mapping, row, c.version, problems);
+            SourceRecord record = sourceRecord(mapping, row, version, problems);
             MappedRecord mapped = record == null ? null : mapper.map(record);
             if (mapped != null) {
                 problems.addAll(mapped.violations());
@@ -399,7 +408,14 @@ public class LegacyMigrations implements AutoCloseable {
             }
             fields.forEach(f -> failedFields.merge(f, 1L, Long::sum));
         }
-        long q = quarantined;
+        return new Prepared(rows.size(), valid, validRows, rejected, failedFields, quarantined);
+    }
+
+    /** Writes a prepared batch and records it in the run. */
+    private void apply(Context c, MigrationJob.Step step, CrmWriter writer, Prepared batch) {
+        List<MappedRecord> valid = batch.valid();
+        List<CsvRecords.Row> validRows = batch.validRows();
+        Map<String, Long> failedFields = new TreeMap<>(batch.failedFields());
         bookkeepingOrBatch(c, () -> {
             List<CrmWriter.Applied> applied = writer.applyInTransaction(valid);
             long created = 0;
@@ -425,10 +441,10 @@ public class LegacyMigrations implements AutoCloseable {
                     }
                 }
             }
-            StepCounts counts = new StepCounts(step.name(), step.entity(), rows.size(), rows.size(), created, merged, updated,
-                    unchanged, repeated, q, missing, failedFields);
+            StepCounts counts = new StepCounts(step.name(), step.entity(), batch.rows(), batch.rows(), created, merged, updated,
+                    unchanged, repeated, batch.quarantined(), missing, failedFields);
             MigrationProgress next = c.progress.plus(counts);
-            List<Rejected> all = new ArrayList<>(rejected);
+            List<Rejected> all = new ArrayList<>(batch.rejected());
             all.addAll(parentless);
             return new Pending(next, all);
         });

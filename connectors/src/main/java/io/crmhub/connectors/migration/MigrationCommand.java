@@ -29,7 +29,8 @@ import java.util.Map;
  * </pre>
  * The password comes from {@code HUB_CRM_PASSWORD} (and {@code HUB_ERP_PASSWORD}), never from the
  * command line. Run it again after a crash: it resumes the run the crash left. Exit code 0 when the
- * run succeeded, 1 when it stopped or failed, 2 on a usage error.
+ * run succeeded within the data-quality thresholds, 3 when it succeeded over them, 1 when it
+ * stopped or failed, 2 on a usage error.
  */
 public final class MigrationCommand {
 
@@ -71,7 +72,7 @@ public final class MigrationCommand {
                     System.exit(1);
                 }
                 System.out.println(report.text());
-                System.exit("SUCCEEDED".equals(report.status()) ? 0 : 1);
+                System.exit(!"SUCCEEDED".equals(report.status()) ? 1 : report.scorecardPassed() ? 0 : 3);
             }
         }
     }

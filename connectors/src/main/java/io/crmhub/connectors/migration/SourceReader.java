@@ -129,7 +129,7 @@ abstract class SourceReader implements Iterator<CsvRecords.Row>, AutoCloseable {
     /** Counts the bytes read: the share of a file decoded so far. */
     private static final class Counting extends FilterInputStream {
 
-        private long count;
+        private volatile long count;
 
         Counting(InputStream in) {
             super(in);
@@ -162,7 +162,7 @@ abstract class SourceReader implements Iterator<CsvRecords.Row>, AutoCloseable {
         private final ResultSet rs;
         private final long total;
         private final String changedAt;
-        private long read;
+        private volatile long read;
         private CsvRecords.Row next;
 
         TableReader(EntityMapping mapping, DataSource erp) throws IOException {

@@ -23,6 +23,9 @@ public class Matcher {
 
     private final MatchRules rules;
     private final List<LegalForm> legalForms = new ArrayList<>();
+    /** The legal forms by their first and by their last word, each list in {@link #legalForms}' order. */
+    private final Map<String, List<LegalForm>> formsByFirstWord = new HashMap<>();
+    private final Map<String, List<LegalForm>> formsByLastWord = new HashMap<>();
     private final Map<String, String> abbreviations = new HashMap<>();
     private final Map<String, String> streetWords = new HashMap<>();
     private final Map<String, String> nicknames = new HashMap<>();
@@ -39,6 +42,10 @@ public class Matcher {
         });
         // Longest first: "co ltd" before "ltd", "naamloze vennootschap" before anything shorter.
         legalForms.sort(Comparator.comparingInt((LegalForm f) -> f.words().size()).reversed());
+        for (LegalForm f : legalForms) {
+            formsByFirstWord.computeIfAbsent(f.words().get(0), w -> new ArrayList<>()).add(f);
+            formsByLastWord.computeIfAbsent(f.words().get(f.words().size() - 1), w -> new ArrayList<>()).add(f);
+        }
         rules.abbreviations().forEach((k, v) -> abbreviations.put(Fold.text(k), Fold.text(v)));
         rules.streetWords().forEach((k, v) -> streetWords.put(Fold.text(k), Fold.text(v)));
         for (List<String> group : rules.nicknames()) {
@@ -111,6 +118,21 @@ public class Matcher {
 
     // ---- companies -------------------------------------------------------------------------
 
+    /** The legal forms that end with the name's last word or start with its first, in {@link #legalForms}' order. */
+    private List<LegalForm> edgeCandidates(List<String> words) {
+        List<LegalForm> byLast = formsByLastWord.getOrDefault(words.get(words.size() - 1), List.of());
+        List<LegalForm> byFirst = formsByFirstWord.getOrDefault(words.get(0), List.of());
+        if (byFirst.isEmpty()) {
+            return byLast;
+        }
+        if (byLast.isEmpty()) {
+            return byFirst;
+        }
+        java.util.Set<LegalForm> both = new java.util.HashSet<>(byLast);
+        both.addAll(byFirst);
+        return legalForms.stream().filter(both::contains).toList();
+    }
+
     private List<String> companyCore(String name, List<String> forms) {
         List<String> words = new ArrayList<>(Fold.tokens(name));
         List<String> all = List.copyOf(words);
@@ -124,7 +146,8 @@ public class Matcher {
         boolean stripped = true;
         while (stripped && words.size() > 1) {
             stripped = false;
-            for (LegalForm f : legalForms) {
+            // only the forms ending with the last word or starting with the first can match, in the list's order
+            for (LegalForm f : edgeCandidates(words)) {
                 int n = f.words().size();
                 if (words.size() > n && words.subList(words.size() - n, words.size()).equals(f.words())) {
                     words.subList(words.size() - n, words.size()).clear();
@@ -142,7 +165,7 @@ public class Matcher {
         }
         // "Biomerieux B.V., Boxtel": what follows a legal form inside the name says where, not who.
         for (int i = 1; i < words.size() - 1 && forms.size() < 4; i++) {
-            for (LegalForm f : legalForms) {
+            for (LegalForm f : formsByFirstWord.getOrDefault(words.get(i), List.of())) {
                 int n = f.words().size();
                 if (n > 0 && f.words().get(0).length() > 1 && i + n <= words.size()
                         && words.subList(i, i + n).equals(f.words()) && !"co".equals(f.words().get(0))) {

@@ -13,6 +13,18 @@ class NormalizeTest {
         assertThat(Text.clean("  Acme\u00A0 Products,\tInc.\u0007  ")).isEqualTo("Acme Products, Inc.");
         assertThat(Text.clean("     ")).isNull();
         assertThat(Text.clean(null)).isNull();
+        // the shortcut for values already clean gives what the full clean-up gives, whatever the text
+        java.util.Random random = new java.util.Random(7);
+        char[] alphabet = {'a', 'Z', ' ', ' ', '\t', '\n', '\u00A0', '\u0007', '\u007F', '\u2003', 'ä', ','};
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(8); k > 0; k--) {
+                sb.append(alphabet[random.nextInt(alphabet.length)]);
+            }
+            String raw = sb.toString();
+            String full = raw.replaceAll("[\\p{Cntrl}&&[^\\s]]", "").replaceAll("[\\s\\u00A0]+", " ").strip();
+            assertThat(Text.clean(raw)).as("'%s'", raw).isEqualTo(full.isEmpty() ? null : full);
+        }
     }
 
     @Test
