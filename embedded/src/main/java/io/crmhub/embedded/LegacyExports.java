@@ -71,8 +71,9 @@ public final class LegacyExports {
         Random random = new Random(seed);
         Map<String, String> faults = new LinkedHashMap<>();
         Map<String, String> duplicateOf = new LinkedHashMap<>();
+        // second entries copy one of the last companies written: memory stays bounded for millions of rows
         List<String[]> originals = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        Set<Long> names = new HashSet<>();
         Writer w = new BufferedWriter(new OutputStreamWriter(out, charset), 1 << 16);
         w.write(String.join(",", ACCOUNT_COLUMNS));
         w.write("\r\n");
@@ -90,7 +91,11 @@ public final class LegacyExports {
                 duplicateOf.put(id, original[0]);
             } else {
                 r = company(random, id, names);
-                originals.add(r);
+                if (originals.size() == RECENT) {
+                    originals.set(random.nextInt(RECENT), r);
+                } else {
+                    originals.add(r);
+                }
             }
             for (int c = 0; c < r.length; c++) {
                 if (c > 0) {
@@ -136,11 +141,11 @@ public final class LegacyExports {
         }
     }
 
-    private static String[] company(Random random, String id, Set<String> names) {
+    private static String[] company(Random random, String id, Set<Long> names) {
         String name;
         do {
             name = capital(word(random)) + " " + capital(word(random)) + " " + TRADES[random.nextInt(TRADES.length)];
-        } while (!names.add(name));
+        } while (!names.add(fingerprint(name)));
         String form = FORMS[random.nextInt(FORMS.length)];
         String domain = name.toLowerCase(Locale.ROOT).replace(' ', '-').replace("ä", "ae").replace("ö", "oe")
                 .replace("ü", "ue").replace("ß", "ss") + ".example";
@@ -190,6 +195,18 @@ public final class LegacyExports {
                 return "TOO_LONG name";
             }
         }
+    }
+
+    /** Companies a second entry may copy. */
+    private static final int RECENT = 5_000;
+
+    /** A 64-bit hash of a name: distinct names without keeping millions of strings. */
+    private static long fingerprint(String s) {
+        long h = 1125899906842597L;
+        for (int i = 0; i < s.length(); i++) {
+            h = 31 * h + s.charAt(i);
+        }
+        return h ^ ((long) s.hashCode() << 32);
     }
 
     private static String word(Random random) {

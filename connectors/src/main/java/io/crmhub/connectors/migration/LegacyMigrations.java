@@ -175,18 +175,19 @@ public class LegacyMigrations implements AutoCloseable {
         MigrationJob job = job(jobName);
         long deadline = System.nanoTime() + lease.multipliedBy(3).toNanos();
         while (true) {
-            for (Run abandoned : runs.takeOverAbandoned(lease)) {
-                if (abandoned.job().equals(jobName) && !abandoned.dryRun()) {
+            for (Run abandoned : dryRun ? List.<Run>of() : runs.takeOverAbandoned(jobName, lease)) {
+                if (!abandoned.dryRun()) {
                     return execute(job, abandoned);
                 }
-                submitOrFail(abandoned);
+                submitOrFail(abandoned); // a dry run is ended, not resumed
             }
             Optional<UUID> id = runs.begin(job, dryRun, trigger, null, lease);
             if (id.isPresent()) {
                 return execute(job, runs.find(id.get()).orElseThrow());
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("migration " + jobName + " is running on another node");
+                throw new IllegalStateException("migration " + jobName + " is running on another node, or its run was "
+                        + "interrupted: a run without --dry-run resumes it");
             }
             TimeUnit.MILLISECONDS.sleep(Math.max(100, lease.toMillis() / 10));
         }
@@ -209,7 +210,7 @@ public class LegacyMigrations implements AutoCloseable {
 
     /** Takes over runs whose node died: a real run resumes from its last batch. */
     public void resumeAbandoned() {
-        runs.takeOverAbandoned(lease).forEach(this::submitOrFail);
+        runs.takeOverAbandoned(null, lease).forEach(this::submitOrFail);
     }
 
     private void submitOrFail(Run run) {

@@ -69,12 +69,13 @@ public class MigrationRuns {
         }
     }
 
-    /** Takes over runs whose node died (lease run out); returns them. */
-    public List<Run> takeOverAbandoned(Duration lease) {
+    /** Takes over runs (of one job, or of any when null) whose node died (lease run out); returns them. */
+    public List<Run> takeOverAbandoned(String job, Duration lease) {
         return jdbc.query("""
                 update migration_run set owner_node = ?, lease_until = now() + ? * interval '1 millisecond', resumed = resumed + 1
-                where id in (select id from migration_run where status = 'RUNNING' and lease_until < now() for update skip locked)
-                returning""" + " " + COLUMNS, this::run, node, lease.toMillis());
+                where id in (select id from migration_run where status = 'RUNNING' and lease_until < now()
+                             and (cast(? as text) is null or job = ?) for update skip locked)
+                returning""" + " " + COLUMNS, this::run, node, lease.toMillis(), job, job);
     }
 
     /**
