@@ -100,11 +100,15 @@ class MigrationIT {
     }
 
     private LegacyMigrations migrations(Clock clock) {
+        return migrations(clock, null);
+    }
+
+    private LegacyMigrations migrations(Clock clock, javax.sql.DataSource erp) {
         NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(crm);
         LegacyMigrations m = new LegacyMigrations(MigrationJob.loadAll(config.toString()),
                 new MigrationRuns(jdbc, JSON, "node-" + UUID.randomUUID()), jdbc, new DataSourceTransactionManager(crm),
                 new WaitingRecords(named, JSON), JSON, new Matcher(MatchingConfiguration.loadRules(config.toString())),
-                MappingConfiguration.loadCodeTables(config.toString()), null, null, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                MappingConfiguration.loadCodeTables(config.toString()), erp, null, Duration.ofSeconds(30), Duration.ofSeconds(5),
                 "http://hub.example/api/migrations", clock);
         services.add(m);
         return m;
@@ -245,6 +249,68 @@ class MigrationIT {
         assertThat(count("select count(*) from contact c left join account a on a.id = c.account_id where a.id is null"))
                 .as("no orphans").isZero();
         System.out.printf("FIGURES migration test4: dry run forecast %s; real run %s%n", dry.steps(), real.steps());
+    }
+
+    @Test
+    void ordersArriveWithTheirLinesFromAFileAndFromErpTablesAndNoneWithoutItsAccount() throws Exception {
+        Path accounts = dir.resolve("accounts.csv");
+        LegacyExports.accountsCsv(accounts, 500, 0, 0, 11, StandardCharsets.UTF_8);
+        Path orders = dir.resolve("orders.csv");
+        LegacyExports.Orders file = LegacyExports.ordersCsv(orders, 1_000, 500, 12, StandardCharsets.UTF_8);
+        job("orders", accountsJob(accounts, "UTF-8", 100, 100) + """
+                  - name: orders
+                    mapping: legacy-order
+                    source: { type: csv, path: "%s" }
+                """.formatted(orders.toAbsolutePath()));
+        try (HikariDataSource erp = TestServices.newErpDataSource(true)) {
+            job("erp", """
+                    batch-size: 5
+                    steps:
+                      - { name: customers, mapping: erp-account, source: { type: jdbc } }
+                      - { name: orders, mapping: erp-order, source: { type: jdbc } }
+                    """);
+            LegacyMigrations m = migrations(Clock.systemUTC(), erp);
+
+            MigrationReport fromFile = m.runHere("orders", false, "CLI");
+            StepCounts o = fromFile.steps().get(1);
+            assertThat(o.read()).isEqualTo(1_000);
+            assertThat(o.position()).as("rows: one per line").isEqualTo(file.lines());
+            assertThat(o.quarantined()).as("an unreadable quantity on a line refuses its order").isEqualTo(file.invalid().size());
+            assertThat(o.missingParent()).isEqualTo(file.orphans().size());
+            assertThat(o.created()).isEqualTo(1_000 - file.invalid().size() - file.orphans().size());
+            // every order with exactly the lines of its rows, and its total
+            Map<String, Long> rows = new java.util.HashMap<>();
+            Files.readAllLines(orders).stream().skip(1).forEach(l -> rows.merge(l.split(",")[0], 1L, Long::sum));
+            List<Map<String, Object>> loaded = jdbc.queryForList("""
+                    select x.external_id, count(l.*) as lines from sales_order s join xref x on x.crm_id = s.id and x.entity_type = 'ORDER'
+                    left join order_line l on l.order_id = s.id group by 1""");
+            assertThat(loaded).hasSize((int) o.created());
+            loaded.forEach(r -> assertThat((Long) r.get("lines")).as((String) r.get("external_id"))
+                    .isEqualTo(rows.get((String) r.get("external_id"))));
+            assertThat(jdbc.queryForList("select reason from migration_rejected where run_id = ? and kind = 'QUARANTINED' and step = 'orders'",
+                    String.class, fromFile.runId())).allSatisfy(r -> assertThat(r).startsWith("INVALID_FORMAT")).isNotEmpty();
+            assertThat(jdbc.queryForList("select field from migration_rejected where run_id = ? and kind = 'QUARANTINED' and step = 'orders'",
+                    String.class, fromFile.runId())).allSatisfy(f -> assertThat(f).matches("lines\\[\\d]\\.quantity"));
+
+            MigrationReport fromErp = m.runHere("erp", false, "CLI");
+            long erpOrders = new JdbcTemplate(erp).queryForObject("SELECT COUNT(*) FROM ORDHDR", Long.class);
+            StepCounts eo = fromErp.steps().get(1);
+            assertThat(eo.read()).as("an order per header, whatever its lines").isEqualTo(erpOrders);
+            assertThat(eo.missingParent()).as("the order of customer 0000088888, whom the ERP does not have").isEqualTo(1);
+            assertThat(eo.created()).isEqualTo(erpOrders - 1);
+            for (Map<String, Object> h : new JdbcTemplate(erp).queryForList(
+                    "SELECT h.ORDNO, COUNT(l.LINNO) N FROM ORDHDR h LEFT JOIN ORDLIN l ON l.ORDNO = h.ORDNO GROUP BY h.ORDNO")) {
+                String ordno = (String) h.get("ORDNO");
+                List<Long> crmLines = jdbc.queryForList("""
+                        select count(l.*) from sales_order s join xref x on x.crm_id = s.id and x.entity_type = 'ORDER' and x.system = 'ERP'
+                        left join order_line l on l.order_id = s.id where x.external_id = ? group by s.id""", Long.class, ordno);
+                if (!crmLines.isEmpty()) {
+                    assertThat(crmLines.get(0)).as(ordno).isEqualTo(((Number) h.get("N")).longValue());
+                }
+            }
+            assertThat(fromErp.steps().get(0).read()).isEqualTo(new JdbcTemplate(erp).queryForObject("SELECT COUNT(*) FROM CUSTMST", Long.class));
+            System.out.printf("FIGURES migration orders: file %s; ERP tables %s%n", fromFile.steps(), fromErp.steps());
+        }
     }
 
     @Test

@@ -141,6 +141,66 @@ public final class LegacyExports {
         }
     }
 
+    /** The CSV header of {@code config/mappings/legacy-order.yml}: one row per order line. */
+    public static final List<String> ORDER_COLUMNS = List.of("order_no", "customer_no", "order_date", "status", "currency", "total",
+            "line_no", "sku", "item", "quantity", "unit_price");
+    private static final String[] ORDER_STATUSES = {"new", "open", "shipped", "invoiced", "done", "cancelled"};
+
+    /** What an order export holds: its orders and lines, the invalid ones and those of a customer that does not exist. */
+    public record Orders(int orders, int lines, Set<String> invalid, Set<String> orphans) {
+    }
+
+    /**
+     * Writes {@code orders} orders of one to three lines as CSV, one row per line, each at one of the
+     * first {@code accounts} customer numbers; every 200th at a customer that does not exist, every
+     * 500th with an unreadable quantity on its last line.
+     */
+    public static Orders ordersCsv(Path file, int orders, int accounts, long seed, Charset charset) throws IOException {
+        Random random = new Random(seed);
+        Set<String> invalid = new java.util.LinkedHashSet<>();
+        Set<String> orphans = new java.util.LinkedHashSet<>();
+        int lines = 0;
+        try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), charset), 1 << 16)) {
+            w.write(String.join(",", ORDER_COLUMNS));
+            w.write("\r\n");
+            for (int i = 1; i <= orders; i++) {
+                String order = String.format(Locale.ROOT, "O%08d", i);
+                String customer = i % 200 == 0 ? "X" + i : String.format(Locale.ROOT, "L%08d", 1 + random.nextInt(accounts));
+                if (i % 200 == 0) {
+                    orphans.add(order);
+                }
+                String date = java.time.LocalDate.of(2015, 1, 1).plusDays(random.nextInt(3650)).toString();
+                String status = ORDER_STATUSES[random.nextInt(ORDER_STATUSES.length)];
+                int n = 1 + random.nextInt(3);
+                long[] quantity = new long[n];
+                long[] cents = new long[n];
+                long total = 0;
+                for (int l = 0; l < n; l++) {
+                    quantity[l] = 1 + random.nextInt(20);
+                    cents[l] = 100 + random.nextInt(99_900);
+                    total += quantity[l] * cents[l];
+                }
+                for (int l = 0; l < n; l++) {
+                    boolean bad = i % 500 == 0 && l == n - 1;
+                    if (bad) {
+                        invalid.add(order);
+                    }
+                    w.write(String.join(",", order, customer, date, status, "EUR", money(total), String.valueOf(l + 1),
+                            "SKU-" + (1000 + random.nextInt(9000)), "Teil " + capital(word(random)),
+                            bad ? "zwei" : String.valueOf(quantity[l]), money(cents[l])));
+                    w.write("\r\n");
+                    lines++;
+                }
+            }
+        }
+        orphans.removeAll(invalid);
+        return new Orders(orders, lines, invalid, orphans);
+    }
+
+    private static String money(long cents) {
+        return String.format(Locale.ROOT, "%d.%02d", cents / 100, cents % 100);
+    }
+
     private static String[] company(Random random, String id, Set<Long> names) {
         String name;
         do {

@@ -349,12 +349,13 @@ public class LegacyMigrations implements AutoCloseable {
                 source.skip(c.progress.current().position());
                 c.stepStartedNanos = System.nanoTime();
                 double doneAtStart = source.done();
-                List<CsvRecords.Row> rows = new ArrayList<>(c.job.batchSize());
-                while (source.hasNext()) {
-                    rows.add(source.next());
-                    if (rows.size() == c.job.batchSize() || !source.hasNext()) {
-                        apply(c, step, writer, prepare(step, mapper, rows, c.version));
-                        rows = new ArrayList<>(c.job.batchSize());
+                RecordGroups records = new RecordGroups(source, step.mapping());
+                List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
+                while (records.hasNext()) {
+                    batch.add(records.next());
+                    if (batch.size() == c.job.batchSize() || !records.hasNext()) {
+                        apply(c, step, writer, prepare(step, mapper, batch, c.version));
+                        batch = new ArrayList<>(c.job.batchSize());
                         logProgress(c, step, source, doneAtStart, false);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new Abandon("the hub is stopping; the run resumes from its last batch");
@@ -372,21 +373,27 @@ public class LegacyMigrations implements AutoCloseable {
     }
 
     /** A batch read, scrubbed and validated, ready to be written. */
-    private record Prepared(int rows, List<MappedRecord> valid, List<CsvRecords.Row> validRows, List<Rejected> rejected,
+    private record Prepared(int records, int rows, List<MappedRecord> valid, List<CsvRecords.Row> validRows, List<Rejected> rejected,
                             Map<String, Long> failedFields, long quarantined) {
     }
 
     /** Reads, scrubs and validates a batch: pure work, no database. */
-    private Prepared prepare(MigrationJob.Step step, RecordMapper mapper, List<CsvRecords.Row> rows, Instant version) {
+    private Prepared prepare(MigrationJob.Step step, RecordMapper mapper, List<List<CsvRecords.Row>> groups, Instant version) {
         EntityMapping mapping = step.mapping();
-        List<MappedRecord> valid = new ArrayList<>(rows.size());
-        List<CsvRecords.Row> validRows = new ArrayList<>(rows.size());
+        List<MappedRecord> valid = new ArrayList<>(groups.size());
+        List<CsvRecords.Row> validRows = new ArrayList<>(groups.size());
         List<Rejected> rejected = new ArrayList<>();
         Map<String, Long> failedFields = new TreeMap<>();
         long quarantined = 0;
-        for (CsvRecords.Row row : rows) {
+        int rows = 0;
+        for (List<CsvRecords.Row> group : groups) {
+            rows += group.size();
+            CsvRecords.Row row = group.get(0);
             List<Violation> problems = new ArrayList<>();
             SourceRecord record = sourceRecord(mapping, row, version, problems);
+            if (record != null && mapping.lines() != null) {
+                record = record.withLines(lines(mapping, group));
+            }
             MappedRecord mapped = record == null ? null : mapper.map(record);
             if (mapped != null) {
                 problems.addAll(mapped.violations());
@@ -398,7 +405,7 @@ public class LegacyMigrations implements AutoCloseable {
             }
             quarantined++;
             Set<String> fields = new LinkedHashSet<>();
-            String payload = payload(row);
+            String payload = payload(group);
             String sourceId = row.values().get(mapping.keyColumn());
             for (Violation v : problems) {
                 String field = v.field().replaceFirst("^lines\\[\\d+]\\.", "lines.");
@@ -409,7 +416,7 @@ public class LegacyMigrations implements AutoCloseable {
             }
             fields.forEach(f -> failedFields.merge(f, 1L, Long::sum));
         }
-        return new Prepared(rows.size(), valid, validRows, rejected, failedFields, quarantined);
+        return new Prepared(groups.size(), rows, valid, validRows, rejected, failedFields, quarantined);
     }
 
     /** Writes a prepared batch and records it in the run. */
@@ -442,7 +449,7 @@ public class LegacyMigrations implements AutoCloseable {
                     }
                 }
             }
-            StepCounts counts = new StepCounts(step.name(), step.entity(), batch.rows(), batch.rows(), created, merged, updated,
+            StepCounts counts = new StepCounts(step.name(), step.entity(), batch.rows(), batch.records(), created, merged, updated,
                     unchanged, repeated, batch.quarantined(), missing, failedFields);
             MigrationProgress next = c.progress.plus(counts);
             List<Rejected> all = new ArrayList<>(batch.rejected());
@@ -532,18 +539,30 @@ public class LegacyMigrations implements AutoCloseable {
         return new SourceRecord(mapping.source(), mapping.entity(), key.strip(), changedAt, row.values());
     }
 
-    private String payload(CsvRecords.Row row) {
+    /** The record's detail lines: the group's rows that fill any line field (a record without lines has one empty row). */
+    private static List<Map<String, String>> lines(EntityMapping mapping, List<CsvRecords.Row> group) {
+        List<Map<String, String>> lines = new ArrayList<>(group.size());
+        for (CsvRecords.Row r : group) {
+            boolean any = mapping.lines().fields().values().stream()
+                    .anyMatch(rule -> { String v = r.values().get(rule.column()); return v != null && !v.isBlank(); });
+            if (any) {
+                lines.add(r.values());
+            }
+        }
+        return lines;
+    }
+
+    /** The original record: its row, or for a record with lines its rows. */
+    private String payload(List<CsvRecords.Row> group) {
         try {
-            return json.writeValueAsString(row.values());
+            return json.writeValueAsString(group.size() == 1 ? group.get(0).values()
+                    : Map.of("rows", group.stream().map(CsvRecords.Row::values).toList()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private RecordMapper mapper(MigrationJob.Step step) {
-        if (step.mapping().lines() != null) {
-            throw new IllegalStateException("migration step " + step.name() + ": mappings with detail lines (orders) are not supported yet");
-        }
         return new RecordMapper(step.mapping(), codeTables);
     }
 

@@ -126,9 +126,7 @@ public record MigrationJob(String name, String description, String owner, CronEx
                 layout = layout(configDir, src.layout());
             }
             case JDBC -> {
-                if (mapping.lines() != null) {
-                    throw new IllegalArgumentException("step " + s.name() + ": a JDBC source with detail lines is not supported yet");
-                }
+                // the mapping's table, joined with its lines table when it has one
             }
         }
         return new Source(kind, resolve(configDir, src.path()), encoding, delimiter, layout);

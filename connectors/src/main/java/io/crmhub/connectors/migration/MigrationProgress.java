@@ -16,8 +16,8 @@ public record MigrationProgress(int step, List<StepCounts> steps) {
     /**
      * One step's counts.
      *
-     * @param position      source records consumed (committed): where a resumed run starts
-     * @param read          records read (= position)
+     * @param position      source rows consumed (committed): where a resumed run starts
+     * @param read          records read (a record with detail lines, an order, spans a row per line)
      * @param created       new CRM records
      * @param merged        records found to be a CRM record already (a sure duplicate, within
      *                      the load or against the store): linked to it, nothing created

@@ -6,6 +6,7 @@ import io.crmhub.transformers.legacy.Mojibake;
 import io.crmhub.transformers.legacy.TextEncoding;
 import io.crmhub.transformers.mapping.EntityMapping;
 import io.crmhub.transformers.mapping.JoinSpec;
+import io.crmhub.transformers.mapping.LineMapping;
 
 import javax.sql.DataSource;
 import java.io.FilterInputStream;
@@ -171,14 +172,20 @@ abstract class SourceReader implements Iterator<CsvRecords.Row>, AutoCloseable {
                 connection.setAutoCommit(false);
                 connection.setReadOnly(true);
                 JoinSpec join = mapping.join();
-                String from = mapping.table() + " t" + (join == null ? ""
-                        : " LEFT JOIN " + join.table() + " j ON j." + join.key() + " = t." + join.key());
-                String columns = "t.*" + (join == null ? "" : join.columns().stream().map(c -> ", j." + c).reduce("", String::concat));
-                try (var count = connection.createStatement(); var c = count.executeQuery("SELECT COUNT(*) FROM " + mapping.table())) {
+                LineMapping lines = mapping.lines();
+                // a record with detail lines comes as one row per line, its own columns first
+                String from = mapping.table() + " t"
+                        + (join == null ? "" : " LEFT JOIN " + join.table() + " j ON j." + join.key() + " = t." + join.key())
+                        + (lines == null ? "" : " LEFT JOIN " + lines.table() + " l ON l." + lines.parentKeyColumn()
+                                + " = t." + mapping.keyColumn());
+                String columns = "t.*" + (join == null ? "" : join.columns().stream().map(c -> ", j." + c).reduce("", String::concat))
+                        + (lines == null ? "" : ", l.*");
+                String order = "t." + mapping.keyColumn() + (lines == null || lines.orderByColumn() == null ? "" : ", l." + lines.orderByColumn());
+                try (var count = connection.createStatement(); var c = count.executeQuery("SELECT COUNT(*) FROM " + from)) {
                     c.next();
                     this.total = Math.max(1, c.getLong(1));
                 }
-                this.statement = connection.prepareStatement("SELECT " + columns + " FROM " + from + " ORDER BY t." + mapping.keyColumn(),
+                this.statement = connection.prepareStatement("SELECT " + columns + " FROM " + from + " ORDER BY " + order,
                         ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
                 statement.setFetchSize(1000);
                 this.rs = statement.executeQuery();
@@ -201,6 +208,9 @@ abstract class SourceReader implements Iterator<CsvRecords.Row>, AutoCloseable {
                 Map<String, String> values = new LinkedHashMap<>();
                 for (int i = 1; i <= md.getColumnCount(); i++) {
                     String column = md.getColumnLabel(i).toUpperCase(java.util.Locale.ROOT);
+                    if (values.containsKey(column)) {
+                        continue; // a column both tables have (the key): the record's own comes first
+                    }
                     if (column.equalsIgnoreCase(changedAt)) {
                         Timestamp t = rs.getTimestamp(i);
                         values.put(column, t == null ? null : t.toInstant().toString());

@@ -40,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The legacy migration end to end on a synthetic export (accounts as an ISO-8859-1 CSV with dirt
- * and second entries, contacts as Windows-1252 fixed width with missing parents and blanks),
+ * and second entries, contacts as Windows-1252 fixed width with missing parents and blanks, orders
+ * with their lines as CSV with missing parents and unreadable quantities),
  * against a plain COPY of the same final rows in the same run. Peak heap is the JVM's (run it
  * with {@code -Xmx512m}). Not part of the test suite: run bench/legacy-migration.
  */
@@ -48,6 +49,7 @@ class MigrationBench {
 
     private static final int ACCOUNTS = Integer.getInteger("bench.accounts", 100_000);
     private static final int CONTACTS = Integer.getInteger("bench.contacts", 2 * ACCOUNTS);
+    private static final int ORDERS = Integer.getInteger("bench.orders", 2 * ACCOUNTS);
 
     @Test
     void measure() throws Exception {
@@ -68,6 +70,8 @@ class MigrationBench {
         LegacyExports.Manifest manifest = LegacyExports.accountsCsv(accounts, ACCOUNTS, ACCOUNTS / 100, ACCOUNTS / 20, 1,
                 StandardCharsets.ISO_8859_1);
         LegacyExports.contactsFixedWidth(contacts, CONTACTS, ACCOUNTS, 2, java.nio.charset.Charset.forName("windows-1252"));
+        Path orders = dir.resolve("orders.csv");
+        LegacyExports.Orders orderFile = LegacyExports.ordersCsv(orders, ORDERS, ACCOUNTS, 3, StandardCharsets.UTF_8);
         Files.writeString(config.resolve("migrations/bench.yml"), """
                 batch-size: %d
                 stop-after-failures: %d
@@ -78,9 +82,13 @@ class MigrationBench {
                   - name: contacts
                     mapping: legacy-contact
                     source: { type: fixed-width, path: "%s", encoding: windows-1252, layout: legacy-contact }
-                """.formatted(Integer.getInteger("bench.batch", 1000), ACCOUNTS + CONTACTS, accounts, contacts));
-        System.out.printf("BENCH export: %,d accounts (%,d invalid, %,d second entries), %,d contacts; files %,d + %,d bytes%n",
-                ACCOUNTS, manifest.invalid().size(), manifest.duplicateOf().size(), CONTACTS, Files.size(accounts), Files.size(contacts));
+                  - name: orders
+                    mapping: legacy-order
+                    source: { type: csv, path: "%s", encoding: UTF-8 }
+                """.formatted(Integer.getInteger("bench.batch", 1000), ACCOUNTS + CONTACTS + ORDERS, accounts, contacts, orders));
+        System.out.printf("BENCH export: %,d accounts (%,d invalid, %,d second entries), %,d contacts, %,d orders with %,d lines; "
+                + "files %,d + %,d + %,d bytes%n", ACCOUNTS, manifest.invalid().size(), manifest.duplicateOf().size(), CONTACTS, ORDERS,
+                orderFile.lines(), Files.size(accounts), Files.size(contacts), Files.size(orders));
 
         try (HikariDataSource crm = TestServices.newCrmDataSource()) {
             CrmStoreConfiguration.migrate(crm);
@@ -88,6 +96,17 @@ class MigrationBench {
             ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
             System.gc();
             ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+            // the heap in use, sampled, and what the old generation held after each collection (the live data)
+            long[] peaks = new long[2];
+            java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> {
+                peaks[0] = Math.max(peaks[0], ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                    if (p.getType() == MemoryType.HEAP && p.getCollectionUsage() != null && p.getName().contains("Old")) {
+                        peaks[1] = Math.max(peaks[1], p.getCollectionUsage().getUsed());
+                    }
+                }
+            }, 0, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
             long started = System.nanoTime();
             MigrationReport report;
             try (LegacyMigrations m = new LegacyMigrations(MigrationJob.loadAll(config.toString()),
@@ -98,20 +117,23 @@ class MigrationBench {
                 report = m.runHere("bench", false, "CLI");
             }
             double migration = (System.nanoTime() - started) / 1e9;
-            long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+            sampler.shutdown();
+            sampler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(report.status()).isEqualTo("SUCCEEDED");
             long read = report.steps().stream().mapToLong(StepCounts::read).sum();
             for (StepCounts s : report.steps()) {
                 System.out.printf("BENCH %-8s read %,d created %,d merged %,d quarantined %,d missing parent %,d%n", s.name(), s.read(),
                         s.created(), s.merged(), s.quarantined(), s.missingParent());
             }
-            long finalRows = jdbc.queryForObject("select (select count(*) from account) + (select count(*) from contact)", Long.class);
+            long finalRows = jdbc.queryForObject("select (select count(*) from account) + (select count(*) from contact)"
+                    + " + (select count(*) from sales_order) + (select count(*) from order_line)", Long.class);
 
-            double copy = copy(crm, "account") + copy(crm, "contact");
-            System.out.printf("BENCH migration: %,d records read in %.1f s = %,.0f records/s; peak heap %,d MB (max %,d MB)%n", read,
-                    migration, read / migration, peakHeap >> 20, Runtime.getRuntime().maxMemory() >> 20);
-            System.out.printf("BENCH COPY of the same %,d final rows: %.1f s = %,.0f rows/s%n", finalRows, copy, finalRows / copy);
+            double copy = copy(crm, "account") + copy(crm, "contact") + copy(crm, "sales_order") + copy(crm, "order_line");
+            System.out.printf("BENCH migration: %,d records read in %.1f s = %,.0f records/s; heap in use at most %,d MB, "
+                    + "old generation after GC at most %,d MB (limit %,d MB)%n", read, migration, read / migration, peaks[0] >> 20,
+                    peaks[1] >> 20, Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf("BENCH COPY of the same %,d final rows (accounts, contacts, orders, order lines): %.1f s = %,.0f rows/s%n",
+                    finalRows, copy, finalRows / copy);
             System.out.printf("BENCH ratio: the migration runs at %.1f %% of COPY speed (aim: 50 %%)%n", 100 * copy / migration);
         }
     }
