@@ -330,6 +330,27 @@ class MigrationIT {
     }
 
     @Test
+    void aRunTakenOverFencesItsEarlierExecutionEvenOnTheSameNode() throws Exception {
+        Path csv = dir.resolve("accounts.csv");
+        LegacyExports.accountsCsv(csv, 10, 0, 0, 9, StandardCharsets.UTF_8);
+        job("fenced", accountsJob(csv, "UTF-8", 10, 10));
+        MigrationJob job = MigrationJob.loadAll(config.toString()).get("fenced");
+        MigrationRuns runs = new MigrationRuns(jdbc, JSON, "one-node");
+        UUID id = runs.begin(job, false, "API", null, Duration.ofSeconds(30)).orElseThrow();
+        MigrationRuns.Run first = runs.find(id).orElseThrow();
+        assertThat(runs.begin(job, false, "API", null, Duration.ofSeconds(30))).as("the job runs already").isEmpty();
+        assertThat(runs.takeOverAbandoned(null, Duration.ofSeconds(30))).as("its lease holds").isEmpty();
+
+        jdbc.update("update migration_run set lease_until = now() - interval '1 second'");
+        List<MigrationRuns.Run> taken = runs.takeOverAbandoned("fenced", Duration.ofSeconds(30));
+
+        assertThat(taken).singleElement().satisfies(r -> assertThat(r.resumed()).isEqualTo(1));
+        assertThat(runs.saveProgress(first, first.progress(), Duration.ofSeconds(30))).as("the earlier execution is fenced").isFalse();
+        assertThat(runs.saveProgress(taken.get(0), first.progress(), Duration.ofSeconds(30))).isTrue();
+        assertThat(runs.finish(first, "SUCCEEDED", null, first.progress(), null)).isFalse();
+    }
+
+    @Test
     void aScheduledRunIsStartedByOneOfTwoHubsOnly() throws Exception {
         Path csv = dir.resolve("accounts.csv");
         LegacyExports.accountsCsv(csv, 500, 0, 0, 5, StandardCharsets.UTF_8);

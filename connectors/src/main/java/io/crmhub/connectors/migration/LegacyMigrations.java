@@ -92,7 +92,8 @@ public class LegacyMigrations implements AutoCloseable {
     private final Duration skewTolerance;
     private final String reportBaseUrl;
     private final Clock clock;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+    /** A thread per run: runs of different jobs go side by side (a job runs once at a time anyway). */
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "legacy-migration");
         t.setDaemon(true);
         return t;
@@ -217,12 +218,12 @@ public class LegacyMigrations implements AutoCloseable {
         MigrationJob job = jobs.get(run.job());
         if (run.dryRun() || job == null) {
             String why = job == null ? "the job is no longer defined" : "interrupted: a dry run is started again, not resumed";
-            runs.finish(run.id(), "FAILED", why, run.progress(), null);
+            runs.finish(run, "FAILED", why, run.progress(), null);
             LOG.warn("Migration run {} of {} ended: {}", run.id(), run.job(), why);
             return;
         }
-        LOG.info("Migration {}: resuming run {} after its node stopped (at step {}, {} records done)", run.job(), run.id(),
-                run.progress().current().name(), run.progress().current().position());
+        LOG.info("Migration {}: resuming run {} after its node stopped ({} records done)", run.job(), run.id(),
+                run.progress().read());
         submit(job, run);
     }
 
@@ -288,7 +289,7 @@ public class LegacyMigrations implements AutoCloseable {
             running.remove(run.id());
         }
         MigrationReport report = report(job, run, c.progress, status, reason, Duration.between(started, clock.instant()));
-        if (!runs.finish(run.id(), status, reason, c.progress, report)) {
+        if (!runs.finish(run, status, reason, c.progress, report)) {
             LOG.warn("Migration run {} of {}: another node owns it now; its end is theirs to record", run.id(), job.name());
             return null;
         }
@@ -490,7 +491,7 @@ public class LegacyMigrations implements AutoCloseable {
     }
 
     private void save(Run run, MigrationProgress progress) {
-        if (!runs.saveProgress(run.id(), progress, lease)) {
+        if (!runs.saveProgress(run, progress, lease)) {
             throw new Abandon("another node took the run over");
         }
     }

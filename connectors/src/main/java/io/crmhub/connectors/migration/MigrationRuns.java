@@ -20,15 +20,17 @@ import java.util.UUID;
 
 /**
  * The migration runs in the CRM store ({@code migration_run}, {@code migration_rejected}): who runs
- * which job, how far it has come, what it refused, and its report. A run is owned by one node
- * through a lease it renews with every batch; a run whose lease ran out (its node died) is taken
+ * which job, how far it has come, what it refused, and its report. A run is owned by one execution
+ * (a node and a token of its own, so that a node taking over its own run fences its older thread
+ * too) through a lease it renews with every batch; a run whose lease ran out (its node died) is taken
  * over by another.
  */
 public class MigrationRuns {
 
     /** A run as operators see it. */
     public record Run(UUID id, String job, boolean dryRun, String trigger, String status, String reason,
-                      OffsetDateTime startedAt, OffsetDateTime finishedAt, int resumed, MigrationProgress progress) {
+                      OffsetDateTime startedAt, OffsetDateTime finishedAt, int resumed, MigrationProgress progress,
+                      @com.fasterxml.jackson.annotation.JsonIgnore String owner) {
     }
 
     /** A refused record, or one whose parent is missing (one row per reason). */
@@ -56,12 +58,13 @@ public class MigrationRuns {
      */
     public Optional<UUID> begin(MigrationJob job, boolean dryRun, String trigger, Instant scheduledFor, Duration lease) {
         UUID id = UUID.randomUUID();
+        String owner = owner();
         try {
             int n = jdbc.update("""
                     insert into migration_run (id, job, dry_run, trigger, scheduled_for, status, owner_node, lease_until, progress)
                     values (?, ?, ?, ?, ?, 'RUNNING', ?, now() + ? * interval '1 millisecond', cast(? as jsonb))
                     on conflict (job, scheduled_for) do nothing""",
-                    id, job.name(), dryRun, trigger, scheduledFor == null ? null : Timestamp.from(scheduledFor), node,
+                    id, job.name(), dryRun, trigger, scheduledFor == null ? null : Timestamp.from(scheduledFor), owner,
                     lease.toMillis(), write(MigrationProgress.start(job)));
             return n == 1 ? Optional.of(id) : Optional.empty();
         } catch (DuplicateKeyException running) {
@@ -75,7 +78,12 @@ public class MigrationRuns {
                 update migration_run set owner_node = ?, lease_until = now() + ? * interval '1 millisecond', resumed = resumed + 1
                 where id in (select id from migration_run where status = 'RUNNING' and lease_until < now()
                              and (cast(? as text) is null or job = ?) for update skip locked)
-                returning""" + " " + COLUMNS, this::run, node, lease.toMillis(), job, job);
+                returning""" + " " + COLUMNS, this::run, owner(), lease.toMillis(), job, job);
+    }
+
+    /** A new owner token: this node, and this execution. */
+    private String owner() {
+        return node + "#" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /**
@@ -83,10 +91,10 @@ public class MigrationRuns {
      * this node no longer owns the run (its lease ran out and another took it over): the caller
      * must then roll back.
      */
-    public boolean saveProgress(UUID run, MigrationProgress progress, Duration lease) {
+    public boolean saveProgress(Run run, MigrationProgress progress, Duration lease) {
         return jdbc.update("""
                 update migration_run set progress = cast(? as jsonb), lease_until = now() + ? * interval '1 millisecond'
-                where id = ? and owner_node = ? and status = 'RUNNING'""", write(progress), lease.toMillis(), run, node) == 1;
+                where id = ? and owner_node = ? and status = 'RUNNING'""", write(progress), lease.toMillis(), run.id(), run.owner()) == 1;
     }
 
     public void reject(UUID run, List<Rejected> rows) {
@@ -108,13 +116,13 @@ public class MigrationRuns {
                 });
     }
 
-    /** Ends a run with its report; false when another node owns it now. */
-    public boolean finish(UUID run, String status, String reason, MigrationProgress progress, Object report) {
+    /** Ends a run with its report; false when another execution owns it now. */
+    public boolean finish(Run run, String status, String reason, MigrationProgress progress, Object report) {
         return jdbc.update("""
                 update migration_run set status = ?, reason = ?, progress = cast(? as jsonb), report = cast(? as jsonb),
                   finished_at = now(), lease_until = null
                 where id = ? and owner_node = ? and status = 'RUNNING'""",
-                status, reason, write(progress), write(report), run, node) == 1;
+                status, reason, write(progress), write(report), run.id(), run.owner()) == 1;
     }
 
     public Optional<Run> find(UUID id) {
@@ -167,13 +175,13 @@ public class MigrationRuns {
         }
     }
 
-    private static final String COLUMNS = "id, job, dry_run, trigger, status, reason, started_at, finished_at, resumed, progress::text";
+    private static final String COLUMNS = "id, job, dry_run, trigger, status, reason, started_at, finished_at, resumed, progress::text, owner_node";
 
     private Run run(ResultSet rs, int i) throws SQLException {
         try {
             return new Run(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3), rs.getString(4), rs.getString(5),
                     rs.getString(6), rs.getObject(7, OffsetDateTime.class), rs.getObject(8, OffsetDateTime.class), rs.getInt(9),
-                    json.readValue(rs.getString(10), MigrationProgress.class));
+                    json.readValue(rs.getString(10), MigrationProgress.class), rs.getString(11));
         } catch (JsonProcessingException e) {
             throw new SQLException("unreadable progress of migration run " + rs.getString(1), e);
         }
