@@ -96,8 +96,10 @@ class MigrationApiIT {
         assertThat(page.body()).contains("Migration legacy-demo").contains("Data quality").contains("Missing parents").contains("L-9999");
         HttpResponse<String> csv = api.get("viewer", "/api/migrations/runs/" + runId + "/rejected.csv");
         assertThat(csv.statusCode()).isEqualTo(200);
-        assertThat(csv.body()).startsWith("table,source_id,line,field,reason,value").contains("L-1007").contains("'=1+2")
-                .doesNotContain(",=1+2");
+        assertThat(csv.body()).startsWith("table,source_id,line,field,reason,value")
+                .contains("accounts,L-1007,8,name,REQUIRED: company is blank,")
+                .contains("contacts,C-6,6,account,MISSING_PARENT: account L-9999 is not in the CRM")
+                .contains("'=1+2").doesNotContain(",=1+2");
 
         int imap = Integer.parseInt(env.getProperty("hub.mail.imap-port"));
         await().atMost(WAIT).until(() -> Mailboxes.subjects(imap, "data-team@crmhub.local", "data-team@crmhub.local").size() == 2);

@@ -163,14 +163,14 @@ public class MigrationRuns {
         try (RejectedRowsCsv csv = new RejectedRowsCsv(out)) {
             jdbc.query(con -> {
                 var ps = con.prepareStatement("""
-                        select step, source_id, line, field, kind, reason, value from migration_rejected
+                        select step, source_id, line, field, reason, value from migration_rejected
                         where run_id = ? order by seq""");
                 ps.setObject(1, run);
                 ps.setFetchSize(1000);
                 return ps;
             }, rs -> {
-                csv.reject(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4),
-                        rs.getString(5) + ": " + rs.getString(6), rs.getString(7));
+                // the reason starts with its code: REQUIRED, INVALID_FORMAT, ... or MISSING_PARENT
+                csv.reject(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6));
             });
         }
     }
