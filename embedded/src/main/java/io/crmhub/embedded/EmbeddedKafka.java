@@ -42,7 +42,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static EmbeddedKafka start(Path logDir, int port) throws Exception {
         Files.createDirectories(logDir);
         int brokerPort = port == 0 ? FreePorts.pick() : port;
-        int controllerPort = FreePorts.pick();
+        int controllerPort = FreePorts.pick(brokerPort);
         Map<String, Object> props = new HashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");

@@ -23,7 +23,7 @@ public final class EmbeddedMailServer implements AutoCloseable {
     /** Starts SMTP and IMAP (0 picks free ports) and creates the mailbox {@code address}. */
     public static EmbeddedMailServer start(int smtpPort, int imapPort, String address, String user, String password) {
         int smtp = smtpPort == 0 ? FreePorts.pick() : smtpPort;
-        int imap = imapPort == 0 ? FreePorts.pick() : imapPort;
+        int imap = imapPort == 0 ? FreePorts.pick(smtp) : imapPort;
         GreenMail gm = new GreenMail(new ServerSetup[]{
                 new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),
                 new ServerSetup(imap, "127.0.0.1", ServerSetup.PROTOCOL_IMAP)});
