@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,8 +41,7 @@ class MigrationCrashIT {
     @Test
     void aMigrationKilledThreeTimesAtRandomPointsEndsWithExactlyTheExpectedRecords(@TempDir Path dir) throws Exception {
         String crmUrl = TestServices.newCrmDatabaseUrl();
-        Path config = dir.resolve("config");
-        copy(Path.of("../config"), config);
+        Path config = ConfigCopy.of(dir.resolve("config"));
         Path csv = dir.resolve("accounts.csv");
         LegacyExports.Manifest manifest = LegacyExports.accountsCsv(csv, 100_000, 100, 2_000, 42, StandardCharsets.ISO_8859_1);
         Files.writeString(config.resolve("migrations/big.yml"), """
@@ -129,16 +127,4 @@ class MigrationCrashIT {
         return p;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
-    }
 }

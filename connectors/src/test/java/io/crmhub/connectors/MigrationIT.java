@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,27 +59,13 @@ class MigrationIT {
         crm = TestServices.newCrmDataSource();
         CrmStoreConfiguration.migrate(crm);
         jdbc = new JdbcTemplate(crm);
-        config = dir.resolve("config");
-        copy(Path.of("../config"), config);
+        config = ConfigCopy.of(dir.resolve("config"));
     }
 
     @AfterEach
     void tearDown() {
         services.forEach(LegacyMigrations::close);
         crm.close();
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
     }
 
     private void job(String name, String yaml) throws IOException {

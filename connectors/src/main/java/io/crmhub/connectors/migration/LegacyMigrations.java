@@ -85,7 +85,8 @@ public class LegacyMigrations implements AutoCloseable {
     private final WaitingRecords waiting;
     private final ObjectMapper json;
     private final Matcher matcher;
-    private final CodeTables codeTables;
+    /** Each step's mapper (read-only once built, so shared by runs). */
+    private final Map<MigrationJob.Step, RecordMapper> mappers = new java.util.IdentityHashMap<>();
     private final DataSource erp;
     private final Mailer mailer;
     private final Duration lease;
@@ -119,14 +120,14 @@ public class LegacyMigrations implements AutoCloseable {
         this.waiting = waiting;
         this.json = json;
         this.matcher = matcher;
-        this.codeTables = codeTables;
         this.erp = erp;
         this.mailer = mailer;
         this.lease = lease;
         this.skewTolerance = skewTolerance;
         this.reportBaseUrl = reportBaseUrl;
         this.clock = clock;
-        jobs.values().forEach(j -> j.steps().forEach(s -> mapper(s)));
+        // built once, at start-up: a mapping naming an unknown code table stops the hub there
+        jobs.values().forEach(j -> j.steps().forEach(s -> mappers.put(s, new RecordMapper(s.mapping(), codeTables))));
     }
 
     public Map<String, MigrationJob> jobs() {
@@ -279,7 +280,6 @@ public class LegacyMigrations implements AutoCloseable {
             reason = stop.getMessage();
         } catch (Abandon a) {
             LOG.warn("Migration run {} of {} left running: {}", run.id(), job.name(), a.getMessage());
-            running.remove(run.id());
             return null;
         } catch (RuntimeException e) {
             status = "FAILED";
@@ -317,7 +317,7 @@ public class LegacyMigrations implements AutoCloseable {
         MigrationProgress progress;
         final long startedNanos = System.nanoTime();
         long stepStartedNanos = System.nanoTime();
-        long readAtStart;
+        final long readAtStart;
         long lastLog = System.nanoTime();
 
         Context(MigrationJob job, Run run, Instant version, CrmDuplicates duplicates) {
@@ -340,7 +340,7 @@ public class LegacyMigrations implements AutoCloseable {
         }
         while (c.progress.step() < c.job.steps().size()) {
             MigrationJob.Step step = c.job.step(c.progress.step());
-            RecordMapper mapper = mapper(step);
+            RecordMapper mapper = mappers.get(step);
             CrmWriter writer = new CrmWriter(CrmEntity.named(step.entity()), jdbc, tx, waiting, json, step.mapping().references(),
                     Set.of(), Set.of(), skewTolerance, c.duplicates);
             try (SourceReader source = SourceReader.open(step, erp)) {
@@ -561,10 +561,6 @@ public class LegacyMigrations implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private RecordMapper mapper(MigrationJob.Step step) {
-        return new RecordMapper(step.mapping(), codeTables);
     }
 
     /** Logs (every few seconds) and publishes the run's progress; the ETA is the step's, from its share of the source read. */

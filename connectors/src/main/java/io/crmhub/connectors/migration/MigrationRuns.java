@@ -48,10 +48,6 @@ public class MigrationRuns {
         this.node = node;
     }
 
-    public String node() {
-        return node;
-    }
-
     /**
      * Starts a run of the job, owned by this node; empty when the job is already running (on any
      * node) or, for a scheduled run, when another node already started the run of that time.

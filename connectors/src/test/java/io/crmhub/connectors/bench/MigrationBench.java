@@ -3,6 +3,7 @@ package io.crmhub.connectors.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.ConfigCopy;
 import io.crmhub.connectors.config.MappingConfiguration;
 import io.crmhub.connectors.config.MatchingConfiguration;
 import io.crmhub.connectors.crm.CrmStoreConfiguration;
@@ -34,7 +35,6 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,17 +54,7 @@ class MigrationBench {
     @Test
     void measure() throws Exception {
         Path dir = Files.createTempDirectory("migration-bench");
-        Path config = dir.resolve("config");
-        try (Stream<Path> files = Files.walk(Path.of("../config"))) {
-            for (Path f : files.toList()) {
-                Path target = config.resolve(Path.of("../config").relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
+        Path config = ConfigCopy.of(dir.resolve("config"));
         Path accounts = dir.resolve("accounts.csv");
         Path contacts = dir.resolve("contacts.txt");
         LegacyExports.Manifest manifest = LegacyExports.accountsCsv(accounts, ACCOUNTS, ACCOUNTS / 100, ACCOUNTS / 20, 1,
