@@ -54,7 +54,7 @@ public class CrmDuplicates {
      */
     private final Map<String, Set<String>> commonKeys = new ConcurrentHashMap<>();
 
-    /** Whether a check locks the keys of the records it is about to create (see {@link #candidateIds}). */
+    /** Whether {@link #confirm} locks and looks again (see there). */
     private final boolean lockKeys;
 
     public CrmDuplicates(JdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json) {
@@ -114,16 +114,24 @@ public class CrmDuplicates {
     }
 
     /**
+     * What a check decided, in the order of the records checked, and what it compared them with:
+     * for each blocking key it used, the store's records that held it at the time of the look-up.
+     */
+    public record Checked(List<Decision> decisions, Map<String, Set<String>> seen) {
+    }
+
+    /**
      * Decides for records about to be created, in order: each is compared with the store's
      * records that share a blocking key and with the records before it in the same batch (two
-     * spellings of one new company in one batch become one account).
+     * spellings of one new company in one batch become one account). Nothing is locked: before
+     * its transaction commits, a writer that creates records {@linkplain #confirm confirms} that no
+     * other writer committed a duplicate of them in the meantime.
      */
-    public List<Decision> check(CrmEntity entity, List<Subject> incoming) {
+    public Checked check(CrmEntity entity, List<Subject> incoming) {
         List<List<String>> keys = incoming.stream().map(Subject::keys).toList();
         Map<String, Integer> inBatch = new HashMap<>();
         keys.forEach(ks -> ks.forEach(k -> inBatch.merge(k, 1, Integer::sum)));
-        Set<String> tooCommon = new HashSet<>();
-        Map<String, Set<String>> keyed = candidateIds(entity, inBatch, tooCommon);
+        Map<String, Set<String>> keyed = candidateIds(entity, inBatch);
         Map<String, Subject> stored = load(entity, keyed.values().stream().flatMap(Set::stream).toList());
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
@@ -131,10 +139,12 @@ public class CrmDuplicates {
             Profile p = incoming.get(i).profile();
             Map<String, Profile> candidates = new LinkedHashMap<>();
             for (String key : keys.get(i)) {
-                if (tooCommon.contains(key)) {
+                Set<String> ids = keyed.get(key);
+                if (ids == null) {
+                    // too common to say anything
                     continue;
                 }
-                keyed.getOrDefault(key, Set.of()).forEach(id -> {
+                ids.forEach(id -> {
                     Subject c = stored.get(id);
                     if (c != null) {
                         candidates.put(id, c.profile());
@@ -150,7 +160,80 @@ public class CrmDuplicates {
                 }
             }
         }
-        return decisions;
+        return new Checked(decisions, keyed);
+    }
+
+    /**
+     * Confirms, last thing before the commit, that no other writer committed a duplicate of the
+     * records this transaction creates since they were {@linkplain #check checked}. The keys of the
+     * created records are locked (transaction-scoped advisory locks, in a fixed order) and looked
+     * up again: a record another writer committed meanwhile under one of them is compared with
+     * them. A sure duplicate among them throws {@link ConcurrentDuplicateException}: the
+     * transaction must roll back and be tried again, and then finds it. A possible one is proposed.
+     * <p>
+     * The locks are held only from here to the commit, so writers of records that merely share a
+     * key (a common word, a town) do not wait for each other's whole batch.
+     *
+     * @param created the records this transaction creates
+     * @param ours    every record this transaction indexed (created or changed): not somebody else's
+     */
+    public void confirm(CrmEntity entity, Checked checked, Collection<Subject> created, Collection<UUID> ours, String source) {
+        if (!lockKeys || created.isEmpty()) {
+            return;
+        }
+        Set<String> keys = new java.util.TreeSet<>();
+        created.forEach(s -> s.keys().stream().filter(checked.seen()::containsKey).forEach(keys::add));
+        if (keys.isEmpty()) {
+            return;
+        }
+        String[] usable = keys.toArray(String[]::new);
+        jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
+                rs -> { }, (Object) usable);
+        int max = matcher.rules().maxCandidatesPerKey();
+        Set<String> mine = new HashSet<>();
+        ours.forEach(id -> mine.add(id.toString()));
+        Map<String, Set<String>> now = new HashMap<>();
+        // A usable key is held by at most max of this batch's records: 2 max + 1 rows show whether
+        // more than max others hold it now.
+        BulkSql.lookup(jdbc, """
+                select k, m.crm_id::text from unnest(?) k
+                cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""", rs -> {
+                    String id = rs.getString(2);
+                    if (!mine.contains(id)) {
+                        now.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(id);
+                    }
+                }, usable, entity.type(), 2 * max + 1);
+        Map<String, Set<String>> newcomers = new HashMap<>();
+        now.forEach((key, ids) -> {
+            if (ids.size() <= max) {
+                ids.stream().filter(id -> !checked.seen().get(key).contains(id))
+                        .forEach(id -> newcomers.computeIfAbsent(key, k -> new HashSet<>()).add(id));
+            }
+        });
+        if (newcomers.isEmpty()) {
+            return;
+        }
+        Map<String, Subject> others = load(entity, newcomers.values().stream().flatMap(Set::stream).toList());
+        List<Match> possible = new ArrayList<>();
+        for (Subject s : created) {
+            Map<String, Profile> candidates = new LinkedHashMap<>();
+            s.keys().forEach(key -> newcomers.getOrDefault(key, Set.of()).forEach(id -> {
+                Subject o = others.get(id);
+                if (o != null) {
+                    candidates.put(id, o.profile());
+                }
+            }));
+            if (candidates.isEmpty()) {
+                continue;
+            }
+            Decision d = dedup.decide(s.profile(), List.copyOf(candidates.values()));
+            if (d.kind() == Decision.Kind.LINK) {
+                throw new ConcurrentDuplicateException(entity.type().toLowerCase(java.util.Locale.ROOT) + " " + d.best().b()
+                        + " was created by another writer while this transaction created its duplicate");
+            }
+            possible.addAll(d.candidates());
+        }
+        propose(entity, possible, source);
     }
 
     /**
@@ -161,7 +244,7 @@ public class CrmDuplicates {
         if (changed.isEmpty()) {
             return;
         }
-        List<Decision> decisions = check(entity, changed);
+        List<Decision> decisions = check(entity, changed).decisions();
         List<Match> others = new ArrayList<>();
         for (int i = 0; i < changed.size(); i++) {
             String self = changed.get(i).id();
@@ -249,15 +332,13 @@ public class CrmDuplicates {
     }
 
     /**
-     * The CRM records sharing each key with the incoming records. A key more records share than
-     * {@code max-candidates-per-key}, in the store and the batch together, says nothing: it goes to
-     * {@code tooCommon} and is used neither for the store nor within the batch.
+     * The CRM records sharing each key with the incoming records, for every key that can say
+     * something. A key more records share than {@code max-candidates-per-key}, in the store and
+     * the batch together, says nothing: it is left out, and used neither for the store nor within
+     * the batch.
      */
-    private Map<String, Set<String>> candidateIds(CrmEntity entity, Map<String, Integer> inBatch, Set<String> tooCommon) {
+    private Map<String, Set<String>> candidateIds(CrmEntity entity, Map<String, Integer> inBatch) {
         Map<String, Set<String>> byKey = new HashMap<>();
-        if (inBatch.isEmpty()) {
-            return byKey;
-        }
         int max = matcher.rules().maxCandidatesPerKey();
         Set<String> common = commonKeys(entity);
         inBatch.forEach((key, n) -> {
@@ -265,35 +346,26 @@ public class CrmDuplicates {
                 // common in the data that comes, whatever the store holds yet
                 common.add(key);
             }
-            if (common.contains(key)) {
-                tooCommon.add(key);
-            }
         });
-        String[] usable = inBatch.keySet().stream().filter(k -> !tooCommon.contains(k)).toArray(String[]::new);
+        String[] usable = inBatch.keySet().stream().filter(k -> !common.contains(k)).toArray(String[]::new);
         if (usable.length == 0) {
             return byKey;
         }
-        // Two instances creating the same new company at once: whoever locks its keys first creates
-        // it, the other then finds it. Keys known to be common are not locked: that would serialize
-        // every writer for nothing.
-        if (lockKeys) {
-            jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
-                    rs -> { }, (Object) usable);
+        for (String key : usable) {
+            byKey.put(key, new HashSet<>());
         }
-        // Read after the lock, so what another writer committed meanwhile is seen; at most max + 1
-        // records per key, so a common key costs no more than a rare one.
+        // At most max + 1 records per key, so a common key costs no more than a rare one.
         BulkSql.lookup(jdbc, """
                 select k, m.crm_id::text from unnest(?) k
                 cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""", rs -> {
-                    byKey.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+                    byKey.get(rs.getString(1)).add(rs.getString(2));
                 }, usable, entity.type(), max + 1);
         for (String key : usable) {
-            int stored = byKey.getOrDefault(key, Set.of()).size();
+            int stored = byKey.get(key).size();
             if (stored > max) {
                 common.add(key);
             }
             if (stored + inBatch.get(key) > max) {
-                tooCommon.add(key);
                 byKey.remove(key);
             }
         }

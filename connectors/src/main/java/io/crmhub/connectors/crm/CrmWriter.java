@@ -158,10 +158,13 @@ public class CrmWriter {
 
     /** Applies the records in one transaction; the results are in the records' order. */
     public List<Applied> applyAll(List<MappedRecord> records) {
-        return tx.execute(status -> applyInTransaction(records));
+        return ConcurrentDuplicateException.retrying(() -> tx.execute(status -> applyInTransaction(records)));
     }
 
-    /** As {@link #applyAll}, inside the caller's CRM transaction. */
+    /**
+     * As {@link #applyAll}, inside the caller's CRM transaction. The caller tries its transaction
+     * again when it ends in {@link ConcurrentDuplicateException}.
+     */
     public List<Applied> applyInTransaction(List<MappedRecord> records) {
         for (MappedRecord r : records) {
             if (!r.valid()) {
@@ -198,24 +201,29 @@ public class CrmWriter {
                 updates.add(c);
             }
         }
-        List<Change> links = duplicates == null ? List.of() : checkDuplicates(system, creates);
+        CrmDuplicates.Checked checked = duplicates == null ? null : checkDuplicates(creates);
+        List<Change> links = new ArrayList<>();
+        if (checked != null) {
+            // sure duplicates are linked instead of created
+            creates.removeIf(c -> c.linked && links.add(c));
+        }
         update(system, updates, out);
         create(system, creates, out);
         link(system, links, out);
         if (duplicates != null) {
-            afterWrites(system, updates, creates, links, out);
+            afterWrites(system, updates, creates, links, checked, out);
         }
         return List.of(out);
     }
 
     /**
-     * Runs the duplicate check on the records about to be created: a sure duplicate is taken out
-     * of {@code creates} and returned, to be linked to the record it duplicates; a possible one is
-     * created and put on the review list with its evidence.
+     * Runs the duplicate check on the records about to be created: a sure duplicate is marked
+     * {@code linked}, with the id of the record it duplicates; a possible one keeps its candidates,
+     * to be created and put on the review list with its evidence.
      */
-    private List<Change> checkDuplicates(String system, List<Change> creates) {
+    private CrmDuplicates.Checked checkDuplicates(List<Change> creates) {
         if (creates.isEmpty()) {
-            return List.of();
+            return new CrmDuplicates.Checked(List.of(), Map.of());
         }
         List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
         for (Change c : creates) {
@@ -223,23 +231,18 @@ public class CrmWriter {
             c.subject = duplicates.subject(entity, c.crmId, c.values);
             subjects.add(c.subject);
         }
-        List<Decision> decisions = duplicates.check(entity, subjects);
-        List<Change> links = new ArrayList<>();
-        List<Change> kept = new ArrayList<>();
+        CrmDuplicates.Checked checked = duplicates.check(entity, subjects);
         for (int i = 0; i < creates.size(); i++) {
             Change c = creates.get(i);
-            Decision d = decisions.get(i);
+            Decision d = checked.decisions().get(i);
             if (d.kind() == Decision.Kind.LINK) {
                 c.crmId = UUID.fromString(d.best().b());
-                links.add(c);
+                c.linked = true;
             } else {
-                kept.add(c);
                 c.possibleDuplicates = d.candidates();
             }
         }
-        creates.clear();
-        creates.addAll(kept);
-        return links;
+        return checked;
     }
 
     /**
@@ -263,8 +266,12 @@ public class CrmWriter {
         }
     }
 
-    /** Keeps the blocking keys current and proposes the possible duplicates for review. */
-    private void afterWrites(String system, List<Change> updates, List<Change> creates, List<Change> links, Applied[] out) {
+    /**
+     * Keeps the blocking keys current, proposes the possible duplicates for review, and confirms
+     * that no other writer created one of the new records meanwhile.
+     */
+    private void afterWrites(String system, List<Change> updates, List<Change> creates, List<Change> links,
+                             CrmDuplicates.Checked checked, Applied[] out) {
         List<CrmDuplicates.Subject> created = new ArrayList<>(creates.size());
         List<Match> proposals = new ArrayList<>();
         for (Change c : creates) {
@@ -282,6 +289,9 @@ public class CrmWriter {
         }
         links.forEach(c -> changed.add(c.crmId));
         duplicates.reindexAndRecheck(entity, changed, system);
+        Set<UUID> ours = new HashSet<>(changed);
+        creates.forEach(c -> ours.add(c.crmId));
+        duplicates.confirm(entity, checked, created, ours, system);
     }
 
     /** Resolves pointer fields to CRM ids; a record with an unknown parent waits. */
@@ -625,6 +635,8 @@ public class CrmWriter {
         UUID crmId;
         List<Match> possibleDuplicates = List.of();
         CrmDuplicates.Subject subject;
+        /** a sure duplicate of the record {@code crmId}: linked to it, not created */
+        boolean linked;
         boolean fillOnly;
 
         Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {

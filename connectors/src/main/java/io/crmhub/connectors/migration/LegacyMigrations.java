@@ -2,6 +2,7 @@ package io.crmhub.connectors.migration;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.ConcurrentDuplicateException;
 import io.crmhub.connectors.crm.CrmDuplicates;
 import io.crmhub.connectors.crm.CrmEntity;
 import io.crmhub.connectors.crm.CrmWriter;
@@ -476,11 +477,11 @@ public class LegacyMigrations implements AutoCloseable {
             bookkeeping(c.run, () -> store(c, p));
             c.progress = p.progress();
         } else {
-            Pending p = tx.execute(t -> {
+            Pending p = ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
                 Pending done = writes.get();
                 store(c, done);
                 return done;
-            });
+            }));
             c.progress = p.progress();
         }
     }

@@ -2,6 +2,7 @@ package io.crmhub.connectors.sync;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.crm.ConcurrentDuplicateException;
 import io.crmhub.connectors.crm.CrmWriter;
 import io.crmhub.connectors.crm.CrmWriter.Applied;
 import io.crmhub.connectors.crm.WaitingRecords;
@@ -92,11 +93,11 @@ public class InboundChanges {
     }
 
     public Result applyAll(List<SourceRecord> records) {
-        return tx.execute(status -> {
+        return ConcurrentDuplicateException.retrying(() -> tx.execute(status -> {
             Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
             applyWithOutcomes(records, counts);
             return new Result(entity, counts);
-        });
+        }));
     }
 
     /**
@@ -104,7 +105,7 @@ public class InboundChanges {
      * that waited longer than allowed. Several hub instances may run this at the same time.
      */
     public Result retryWaiting(int max) {
-        return tx.execute(status -> {
+        return ConcurrentDuplicateException.retrying(() -> tx.execute(status -> {
             Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
             List<Waiting> ready = waiting.claimReady(entity, max);
             if (!ready.isEmpty()) {
@@ -127,7 +128,7 @@ public class InboundChanges {
             }
             waiting.remove(expired.stream().map(Waiting::record).toList());
             return new Result(entity, counts);
-        });
+        }));
     }
 
     /** Returns the records that wait for a parent. */
