@@ -20,7 +20,9 @@ public final class Blocking {
             for (int i = 0; i < p.core().size(); i++) {
                 String w = p.core().get(i);
                 if (p.weights()[i] >= 1.0 && w.length() >= 2) {
-                    keys.add("w:" + p.sounds().get(i));
+                    // a number matches only itself (no typo is tolerated in it): its sound would
+                    // put 1223 with 123 and 1233
+                    keys.add("w:" + (Matcher.hasDigit(w) ? w : p.sounds().get(i)));
                 }
             }
             if (!p.compact().isEmpty()) {

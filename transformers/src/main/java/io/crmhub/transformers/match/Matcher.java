@@ -318,7 +318,7 @@ public class Matcher {
         return Math.round(x * 100) / 100.0;
     }
 
-    private static boolean hasDigit(String word) {
+    static boolean hasDigit(String word) {
         for (int i = 0; i < word.length(); i++) {
             if (Character.isDigit(word.charAt(i))) {
                 return true;

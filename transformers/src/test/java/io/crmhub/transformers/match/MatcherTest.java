@@ -124,6 +124,15 @@ class MatcherTest {
     }
 
     @Test
+    void aNumberInANameIsItsOwnBlockingKeyNotItsSound() {
+        List<String> keys = Blocking.keys(matcher.profile(org("a", "Firma 1223 GmbH")));
+        assertThat(keys).contains("w:1223").doesNotContain("w:123");
+        assertThat(keys).doesNotContainAnyElementsOf(Blocking.keys(matcher.profile(org("b", "Firma 123 GmbH"))).stream()
+                .filter(k -> k.startsWith("w:1")).toList());
+        assertThat(Blocking.keys(matcher.profile(org("c", "Firma 1223 G.m.b.H.")))).contains("w:1223");
+    }
+
+    @Test
     void foldingAndWordSimilarity() {
         assertThat(Fold.text("Ärzte & Söhne, S.A.R.L.")).isEqualTo("arzte and sohne s a r l");
         assertThat(Fold.tokens("N. V. Philips' Gloeilampenfabrieken")).containsExactly("nv", "philips", "gloeilampenfabrieken");
