@@ -28,11 +28,15 @@ import static org.awaitility.Awaitility.await;
  * Kafka → CRM throughput of the real account route (idempotency, mapping, validation, upsert,
  * outbox) against a naive per-message route (one plain INSERT per message) in the same run, and
  * end-to-end latency at a steady 1,000 events/s. Not part of the test suite: run bench/sync-throughput.
+ * <p>
+ * Each contender first works through {@code bench.warmup} events of its own, unmeasured: a hub runs
+ * for days, and on two cores the JIT compiler of a cold JVM takes more CPU than the work measured.
  */
 @SpringBootTest(classes = HubApplication.class, properties = {"hub.embedded.data-dir=", "hub.erp.poll-interval=1h"})
 class SyncThroughputBench {
 
     private static final int EVENTS = Integer.getInteger("bench.events", 20_000);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 20_000);
     private static final int RATE = Integer.getInteger("bench.rate", 1_000);
     private static final int RATE_SECONDS = Integer.getInteger("bench.rate-seconds", 10);
 
@@ -70,19 +74,29 @@ class SyncThroughputBench {
         });
 
         Instant base = Instant.parse("2025-08-01T00:00:00Z");
+        publish("bench.naive", "NW", WARMUP, i -> base.plusMillis(i), 0);
+        drain("bench-naive-per-message", WARMUP, () -> count(jdbc, "select count(*) from bench_naive where id like 'NW-%'"));
         publish("bench.naive", "N", EVENTS, i -> base.plusMillis(i), 0);
+        double naive = drain("bench-naive-per-message", EVENTS, () -> count(jdbc, "select count(*) from bench_naive where id like 'N-%'"));
+
+        jdbc.execute("create table bench_plain (id text primary key, name text, country text, payload text)");
+        publish("bench.plain.warmup", "PW", WARMUP, i -> base.plusMillis(i), 0);
+        plainBatchedUpsert(jdbc, "bench.plain.warmup", WARMUP);
         publish("bench.plain", "P", EVENTS, i -> base.plusMillis(i), 0);
-        publish(topic, "R", EVENTS, i -> base.plusMillis(i), 0);
+        double plain = plainBatchedUpsert(jdbc, "bench.plain", EVENTS);
 
-        double naive = drain("bench-naive-per-message", () -> count(jdbc, "select count(*) from bench_naive"));
-        double plain = plainBatchedUpsert(jdbc);
+        writerAlone("WW", WARMUP, base);
         long rowsBefore = rowsWritten(jdbc);
-        double writer = writerAlone(base);
+        double writer = writerAlone("W", EVENTS, base);
         double rowsPerEvent = (rowsWritten(jdbc) - rowsBefore) / (double) EVENTS;
-        double real = drain("account-kafka-to-crm", () -> count(jdbc, "select count(*) from xref where external_id like 'R-%'"));
 
-        System.out.printf("%nBENCH Kafka->CRM, %d events, %s consumer threads, batches of %s, 2 cores:%n", EVENTS,
-                env.getProperty("hub.kafka.consumers"), env.getProperty("hub.kafka.batch-size"));
+        publish(topic, "RW", WARMUP, i -> base.plusMillis(i), 0);
+        drain("account-kafka-to-crm", WARMUP, () -> count(jdbc, "select count(*) from xref where external_id like 'RW-%'"));
+        publish(topic, "R", EVENTS, i -> base.plusMillis(i), 0);
+        double real = drain("account-kafka-to-crm", EVENTS, () -> count(jdbc, "select count(*) from xref where external_id like 'R-%'"));
+
+        System.out.printf("%nBENCH Kafka->CRM, %d events after %d of warm-up each, %s consumer threads, batches of %s, 2 cores:%n",
+                EVENTS, WARMUP, env.getProperty("hub.kafka.consumers"), env.getProperty("hub.kafka.batch-size"));
         System.out.printf("BENCH   naive per-message route (one INSERT, no idempotency/mapping): %,.0f events/s%n", naive);
         System.out.printf("BENCH   plain client: KafkaConsumer + JDBC batch upsert, 1 thread, no Camel/idempotency/mapping: %,.0f events/s%n", plain);
         System.out.printf("BENCH   the route's work without Kafka/Camel (accountInbound.applyJson, batches of 500, 1 thread): %,.0f events/s%n", writer);
@@ -105,30 +119,29 @@ class SyncThroughputBench {
     }
 
     /** What the route's bean does per batch, called directly: mapping, validation, the CRM transaction. */
-    private double writerAlone(Instant base) throws Exception {
+    private double writerAlone(String prefix, int n, Instant base) throws Exception {
         io.crmhub.connectors.sync.InboundChanges inbound = ctx.getBean("accountInbound", io.crmhub.connectors.sync.InboundChanges.class);
         List<String> all = new java.util.ArrayList<>();
-        for (int i = 0; i < EVENTS; i++) {
-            all.add(json.writeValueAsString(record("W-" + i, i, base.plusMillis(i))));
+        for (int i = 0; i < n; i++) {
+            all.add(json.writeValueAsString(record(prefix, i, base.plusMillis(i))));
         }
         long t0 = System.nanoTime();
         for (int from = 0; from < all.size(); from += 500) {
             inbound.applyJson(all.subList(from, Math.min(all.size(), from + 500)));
         }
-        return EVENTS / ((System.nanoTime() - t0) / 1e9);
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** The reference: what a hand-written batched Kafka -> PostgreSQL upsert does on this machine. */
-    private double plainBatchedUpsert(JdbcTemplate jdbc) {
-        jdbc.execute("create table bench_plain (id text primary key, name text, country text, payload text)");
+    private double plainBatchedUpsert(JdbcTemplate jdbc, String topic, int n) {
         long t0 = System.nanoTime();
         int done = 0;
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(Map.of(
-                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "group.id", "bench-plain",
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "group.id", "bench-plain-" + topic,
                 "auto.offset.reset", "earliest", "max.poll.records", 500, "enable.auto.commit", false),
                 new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
-            consumer.subscribe(List.of("bench.plain"));
-            while (done < EVENTS) {
+            consumer.subscribe(List.of(topic));
+            while (done < n) {
                 var records = consumer.poll(Duration.ofMillis(200));
                 List<Object[]> rows = new java.util.ArrayList<>();
                 for (var rec : records) {
@@ -144,7 +157,7 @@ class SyncThroughputBench {
                 }
             }
         }
-        return EVENTS / ((System.nanoTime() - t0) / 1e9);
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     private SourceRecord read(String value) {
@@ -155,13 +168,13 @@ class SyncThroughputBench {
         }
     }
 
-    private double drain(String route, java.util.concurrent.Callable<Long> applied) throws Exception {
+    private double drain(String route, int n, java.util.concurrent.Callable<Long> applied) throws Exception {
         long t0 = System.nanoTime();
         camel.getRouteController().startRoute(route);
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> applied.call() >= EVENTS);
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> applied.call() >= n);
         double seconds = (System.nanoTime() - t0) / 1e9;
         camel.getRouteController().stopRoute(route);
-        return EVENTS / seconds;
+        return n / seconds;
     }
 
     private void publish(String topic, String prefix, int n, java.util.function.IntFunction<Instant> changedAt, int perSecond)
@@ -178,19 +191,19 @@ class SyncThroughputBench {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                String id = prefix + "-" + i;
-                SourceRecord r = record(id, i, changedAt.apply(i));
-                producer.send(new ProducerRecord<>(topic, id, json.writeValueAsString(r)));
+                SourceRecord r = record(prefix, i, changedAt.apply(i));
+                producer.send(new ProducerRecord<>(topic, r.externalId(), json.writeValueAsString(r)));
             }
             producer.flush();
         }
     }
 
-    private static SourceRecord record(String id, int i, Instant changedAt) {
+    private static SourceRecord record(String prefix, int i, Instant changedAt) {
+        String id = prefix + "-" + i;
         Map<String, String> cols = new LinkedHashMap<>();
         cols.put("CUSTNO", id);
         // each phase its own companies: the same name in two phases would be linked as a duplicate
-        cols.put("CNAME", "Bench " + id.charAt(0) + " Firma " + i + " GmbH");
+        cols.put("CNAME", "Bench " + prefix + " Firma " + i + " GmbH");
         cols.put("CCTRY", "DE");
         cols.put("CSTAT", "A");
         cols.put("CEMAL", "info@" + id.toLowerCase(java.util.Locale.ROOT) + ".example");
