@@ -39,6 +39,7 @@ class SyncThroughputBench {
     private static final int EVENTS = Integer.getInteger("bench.events", 20_000);
     private static final int WARMUP = Integer.getInteger("bench.warmup", 20_000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+    private static final Map<String, Integer> PHASES = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int RATE = Integer.getInteger("bench.rate", 1_000);
     private static final int RATE_SECONDS = Integer.getInteger("bench.rate-seconds", 10);
 
@@ -220,8 +221,12 @@ class SyncThroughputBench {
         String id = prefix + "-" + i;
         Map<String, String> cols = new LinkedHashMap<>();
         cols.put("CUSTNO", id);
-        // each phase its own companies: the same name in two phases would be linked as a duplicate
-        cols.put("CNAME", "Bench " + prefix + " Firma " + i + " GmbH");
+        // Each phase its own companies (the same name in two phases would be linked as a duplicate),
+        // and each company its own number: a number shared by the companies of all earlier phases
+        // made every record load one more candidate per phase, so that later rounds measured a
+        // different load than earlier ones.
+        long number = PHASES.computeIfAbsent(prefix, k -> PHASES.size() + 1) * 1_000_000L + i;
+        cols.put("CNAME", "Bench " + prefix + " Firma " + number + " GmbH");
         cols.put("CCTRY", "DE");
         cols.put("CSTAT", "A");
         cols.put("CEMAL", "info@" + id.toLowerCase(java.util.Locale.ROOT) + ".example");
