@@ -115,7 +115,7 @@ public record HubProperties(
     /** How the hub consumes Kafka. */
     public record Kafka(
             /* consumer threads per route; more than the topic's partitions sit idle */
-            @DefaultValue("4") @Min(1) @jakarta.validation.constraints.Max(64) int consumers,
+            @DefaultValue("2") @Min(1) @jakarta.validation.constraints.Max(64) int consumers,
             /* records a consumer applies in one CRM transaction */
             @DefaultValue("500") @Min(1) @jakarta.validation.constraints.Max(5000) int batchSize) {
     }
