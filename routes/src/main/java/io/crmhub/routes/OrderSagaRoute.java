@@ -26,7 +26,7 @@ public class OrderSagaRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.kafka.consumers}}")
+        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}")
                 .routeId("order-kafka-to-saga")
                 .routeConfigurationId("kafka-consumer")
                 .unmarshal("outboxEventJson").id("read-order-event")

@@ -57,13 +57,16 @@ public record HubProperties(
      *                            is resumed once this has passed
      * @param retryDelay          the wait after a failed compensation, doubled each time (at most 5 min)
      * @param orderConsumerGroup  the Kafka consumer group of the order saga on the CRM change topic
+     * @param orderConsumers      order sagas run at once per hub (its consumer threads): their steps
+     *                            wait on the ERP and the billing API, not on the CPU
      */
     public record Saga(
             @DefaultValue("10m") @NotNull Duration timeout,
             @DefaultValue("2s") @NotNull Duration recoveryInterval,
             @DefaultValue("30s") @NotNull Duration lease,
             @DefaultValue("1s") @NotNull Duration retryDelay,
-            @DefaultValue("crm-hub-order-saga") @NotBlank String orderConsumerGroup) {
+            @DefaultValue("crm-hub-order-saga") @NotBlank String orderConsumerGroup,
+            @DefaultValue("4") @Min(1) @jakarta.validation.constraints.Max(64) int orderConsumers) {
     }
 
     /**
