@@ -5,6 +5,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.MappingConfiguration;
 import io.crmhub.connectors.config.MatchingConfiguration;
+import io.crmhub.connectors.crm.ConcurrentDuplicateException;
 import io.crmhub.connectors.crm.CrmDuplicates;
 import io.crmhub.connectors.crm.CrmEntity;
 import io.crmhub.connectors.crm.CrmStoreConfiguration;
@@ -17,6 +18,7 @@ import io.crmhub.connectors.sync.InboundChanges.Outcome;
 import io.crmhub.embedded.TestServices;
 import io.crmhub.transformers.mapping.CodeTables;
 import io.crmhub.transformers.mapping.RecordMapper;
+import io.crmhub.transformers.match.Deduplicator;
 import io.crmhub.transformers.match.Matcher;
 import io.crmhub.transformers.model.SourceRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +41,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.UUID;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,6 +57,8 @@ class DuplicateSyncIT {
     private static InboundChanges contacts;
     private static InboundChanges orders;
     private static DuplicateReview review;
+    private static CrmDuplicates duplicates;
+    private static TransactionTemplate tx;
 
     @BeforeAll
     static void setUp() {
@@ -64,8 +70,8 @@ class DuplicateSyncIT {
         CodeTables codes = MappingConfiguration.loadCodeTables("../config");
         WaitingRecords waiting = new WaitingRecords(named, json);
         QuarantineStore quarantine = new QuarantineStore(named, json);
-        TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(crm));
-        CrmDuplicates duplicates = new CrmDuplicates(jdbc, new Matcher(MatchingConfiguration.loadRules("../config")), json);
+        tx = new TransactionTemplate(new DataSourceTransactionManager(crm));
+        duplicates = new CrmDuplicates(jdbc, new Matcher(MatchingConfiguration.loadRules("../config")), json);
         review = new DuplicateReview(jdbc, tx, duplicates, MatchingConfiguration.loadSurvivorship("../config"), json);
         Map<String, InboundChanges> in = new HashMap<>();
         for (String mapping : List.of("erp-account", "erp-contact", "erp-order")) {
@@ -325,5 +331,34 @@ class DuplicateSyncIT {
         assertThat(created).isEqualTo(30);
         assertThat(linked).isEqualTo(30);
         assertThat(count("select count(*) from account where name ilike 'concurrent kettle%'")).isEqualTo(30);
+    }
+
+    @Test
+    void anOpenBatchHoldsNoKeyAndFindsADuplicateCommittedBeforeItsCommit() throws Exception {
+        Instant t = Instant.parse("2025-04-11T09:00:00Z");
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            assertThatThrownBy(() -> tx.executeWithoutResult(status -> {
+                // this batch has checked its new company against the store, and not committed yet
+                CrmDuplicates.Subject mine = duplicates.subject(CrmEntity.ACCOUNT, UUID.randomUUID(),
+                        Map.of("name", "Interleaved Pumps GmbH", "country", "DE"));
+                CrmDuplicates.Checked checked = duplicates.check(CrmEntity.ACCOUNT, List.of(mine));
+                assertThat(checked.decisions().get(0).kind()).isEqualTo(Deduplicator.Decision.Kind.NEW);
+                // meanwhile other writers commit, without waiting for it: a company that shares a
+                // rare word with it, then the same company under another ERP id
+                try {
+                    assertThat(other.submit(() -> accounts.apply(account("IP-1", "Interleaved Valves AG", t))).get(20, TimeUnit.SECONDS)
+                            .count(Outcome.CREATED)).isEqualTo(1);
+                    assertThat(other.submit(() -> accounts.apply(account("IP-2", "INTERLEAVED PUMPS G.M.B.H.", t))).get(20, TimeUnit.SECONDS)
+                            .count(Outcome.CREATED)).isEqualTo(1);
+                } catch (Exception e) {
+                    throw new IllegalStateException("another writer waited for the open batch", e);
+                }
+                duplicates.confirm(CrmEntity.ACCOUNT, checked, List.of(mine), Set.of(UUID.fromString(mine.id())), "ERP");
+            })).isInstanceOf(ConcurrentDuplicateException.class).hasMessageContaining(crmId("IP-2"));
+        } finally {
+            other.shutdown();
+        }
+        assertThat(count("select count(*) from account where name ilike 'interleaved pumps%'")).isEqualTo(1);
     }
 }
