@@ -299,6 +299,46 @@ class MigrationIT {
     }
 
     @Test
+    void anOrderWhoseRowsAreApartInTheFileIsRefusedWholeNotLoadedWithPartOfItsLines() throws Exception {
+        Path accounts = dir.resolve("accounts.csv");
+        LegacyExports.accountsCsv(accounts, 100, 0, 0, 13, StandardCharsets.UTF_8);
+        Path orders = dir.resolve("orders.csv");
+        LegacyExports.Orders file = LegacyExports.ordersCsv(orders, 300, 100, 14, StandardCharsets.UTF_8);
+        // an export not sorted by order number: the last row of one order of several lines comes last
+        List<String> lines = new ArrayList<>(Files.readAllLines(orders, StandardCharsets.UTF_8));
+        Map<String, Long> rows = new java.util.LinkedHashMap<>();
+        lines.stream().skip(1).forEach(l -> rows.merge(l.split(",")[0], 1L, Long::sum));
+        String apart = rows.entrySet().stream()
+                .filter(e -> e.getValue() >= 2 && !file.invalid().contains(e.getKey()) && !file.orphans().contains(e.getKey()))
+                .map(Map.Entry::getKey).skip(10).findFirst().orElseThrow();
+        int last = 0;
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(apart + ",")) {
+                last = i;
+            }
+        }
+        lines.add(lines.remove(last));
+        Files.write(orders, lines, StandardCharsets.UTF_8);
+        job("unsorted", accountsJob(accounts, "UTF-8", 50, 100) + """
+                  - name: orders
+                    mapping: legacy-order
+                    source: { type: csv, path: "%s" }
+                """.formatted(orders.toAbsolutePath()));
+
+        MigrationReport report = migrations(Clock.systemUTC()).runHere("unsorted", false, "CLI");
+
+        StepCounts o = report.steps().get(1);
+        assertThat(o.read()).as("its two groups of rows are two records read").isEqualTo(301);
+        assertThat(o.quarantined()).as("both of them refused, with the orders refused for a bad quantity")
+                .isEqualTo(file.invalid().size() + 2);
+        assertThat(o.created()).isEqualTo(300 - file.invalid().size() - file.orphans().size() - 1);
+        assertThat(count("select count(*) from xref where entity_type = 'ORDER' and external_id = ?", apart)).isZero();
+        assertThat(jdbc.queryForList("select reason from migration_rejected where run_id = ? and source_id = ?",
+                String.class, report.runId(), apart)).hasSize(2)
+                .allSatisfy(r -> assertThat(r).startsWith("SPLIT_RECORD").contains("order " + apart));
+    }
+
+    @Test
     void aRunStopsOnceMoreRecordsThanTheLimitAreRefused() throws Exception {
         Path csv = dir.resolve("accounts.csv");
         LegacyExports.accountsCsv(csv, 2_000, 100, 0, 3, StandardCharsets.UTF_8);

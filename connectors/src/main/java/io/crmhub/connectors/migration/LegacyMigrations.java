@@ -21,6 +21,7 @@ import io.crmhub.transformers.mapping.MappedRecord;
 import io.crmhub.transformers.mapping.RecordMapper;
 import io.crmhub.transformers.match.Matcher;
 import io.crmhub.transformers.model.SourceRecord;
+import io.crmhub.transformers.validation.ReasonCode;
 import io.crmhub.transformers.validation.Violation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -345,6 +346,7 @@ public class LegacyMigrations implements AutoCloseable {
             CrmWriter writer = new CrmWriter(CrmEntity.named(step.entity()), jdbc, tx, waiting, json, step.mapping().references(),
                     Set.of(), Set.of(), skewTolerance, c.duplicates);
             try (SourceReader source = SourceReader.open(step, erp)) {
+                Set<String> scattered = scattered(c, step);
                 if (source.encoding() != null) {
                     LOG.info("Migration {} step {}: {} read as {}", c.job.name(), step.name(), step.source().path(), source.encoding());
                 }
@@ -356,7 +358,7 @@ public class LegacyMigrations implements AutoCloseable {
                 while (records.hasNext()) {
                     batch.add(records.next());
                     if (batch.size() == c.job.batchSize() || !records.hasNext()) {
-                        apply(c, step, writer, prepare(step, mapper, batch, c.version));
+                        apply(c, step, writer, prepare(step, mapper, batch, c.version, scattered));
                         batch = new ArrayList<>(c.job.batchSize());
                         logProgress(c, step, source, doneAtStart, false);
                         if (Thread.currentThread().isInterrupted()) {
@@ -374,13 +376,32 @@ public class LegacyMigrations implements AutoCloseable {
         }
     }
 
+    /**
+     * The records of a file step with detail lines whose rows are apart in the file, found by
+     * reading it once before the step (a table is read joined and sorted by its key: never).
+     */
+    private Set<String> scattered(Context c, MigrationJob.Step step) throws java.io.IOException {
+        if (step.mapping().lines() == null || step.source().kind() == MigrationJob.Kind.JDBC) {
+            return Set.of();
+        }
+        try (SourceReader all = SourceReader.open(step, erp)) {
+            Set<String> keys = RecordGroups.scattered(all, step.mapping());
+            if (!keys.isEmpty()) {
+                LOG.warn("Migration {} step {}: {} {}s have their rows apart in {} (it is not sorted by {}); each is refused whole",
+                        c.job.name(), step.name(), keys.size(), step.entity(), step.source().path(), step.mapping().keyColumn());
+            }
+            return keys;
+        }
+    }
+
     /** A batch read, scrubbed and validated, ready to be written. */
     private record Prepared(int records, int rows, List<MappedRecord> valid, List<CsvRecords.Row> validRows, List<Rejected> rejected,
                             Map<String, Long> failedFields, long quarantined) {
     }
 
     /** Reads, scrubs and validates a batch: pure work, no database. */
-    private Prepared prepare(MigrationJob.Step step, RecordMapper mapper, List<List<CsvRecords.Row>> groups, Instant version) {
+    private Prepared prepare(MigrationJob.Step step, RecordMapper mapper, List<List<CsvRecords.Row>> groups, Instant version,
+                             Set<String> scattered) {
         EntityMapping mapping = step.mapping();
         List<MappedRecord> valid = new ArrayList<>(groups.size());
         List<CsvRecords.Row> validRows = new ArrayList<>(groups.size());
@@ -393,6 +414,11 @@ public class LegacyMigrations implements AutoCloseable {
             CsvRecords.Row row = group.get(0);
             List<Violation> problems = new ArrayList<>();
             SourceRecord record = sourceRecord(mapping, row, version, problems);
+            if (record != null && scattered.contains(record.externalId())) {
+                problems.add(new Violation(ReasonCode.SPLIT_RECORD, "*", "the rows of " + mapping.entity() + " " + record.externalId()
+                        + " are apart in the source (not sorted by " + mapping.keyColumn() + "): refused whole, not loaded with part of its lines"));
+                record = null;
+            }
             if (record != null && mapping.lines() != null) {
                 record = record.withLines(lines(mapping, group));
             }
@@ -517,12 +543,12 @@ public class LegacyMigrations implements AutoCloseable {
     /** The record as the source gave it, or null with the reason it cannot even be that. */
     private static SourceRecord sourceRecord(EntityMapping mapping, CsvRecords.Row row, Instant version, List<Violation> problems) {
         if (row.problem() != null) {
-            problems.add(new Violation(io.crmhub.transformers.validation.ReasonCode.UNREADABLE, "*", row.problem()));
+            problems.add(new Violation(ReasonCode.UNREADABLE, "*", row.problem()));
             return null;
         }
         String key = row.values().get(mapping.keyColumn());
         if (key == null || key.isBlank()) {
-            problems.add(new Violation(io.crmhub.transformers.validation.ReasonCode.REQUIRED, "*",
+            problems.add(new Violation(ReasonCode.REQUIRED, "*",
                     "the key column " + mapping.keyColumn() + " is empty"));
             return null;
         }
@@ -533,7 +559,7 @@ public class LegacyMigrations implements AutoCloseable {
                 changedAt = changed.endsWith("Z") ? Instant.parse(changed)
                         : LocalDateTime.parse(changed.strip().replace(' ', 'T')).toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException e) {
-                problems.add(new Violation(io.crmhub.transformers.validation.ReasonCode.INVALID_FORMAT, "*",
+                problems.add(new Violation(ReasonCode.INVALID_FORMAT, "*",
                         mapping.changedAtColumn() + " '" + changed + "' is not a date-time"));
                 return null;
             }

@@ -4,10 +4,12 @@ import io.crmhub.transformers.legacy.CsvRecords;
 import io.crmhub.transformers.mapping.EntityMapping;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A source's rows as records: one row each, or — for a mapping with detail lines (an order) — the
@@ -56,6 +58,70 @@ final class RecordGroups implements Iterator<List<CsvRecords.Row>> {
             }
         }
         return group;
+    }
+
+    /**
+     * The keys of records with detail lines whose rows are not all together in the source (an
+     * order's rows apart from each other in a file not sorted by order number): read in one pass,
+     * in memory that holds 8 bytes per record (a 64-bit hash of each key seen) plus the keys found.
+     * Such a record would otherwise be loaded with the lines of its first group only.
+     */
+    static Set<String> scattered(Iterator<CsvRecords.Row> rows, EntityMapping mapping) {
+        Set<String> found = new HashSet<>();
+        if (mapping.lines() == null) {
+            return found;
+        }
+        RecordGroups groups = new RecordGroups(rows, mapping);
+        LongSet seen = new LongSet();
+        while (groups.hasNext()) {
+            List<CsvRecords.Row> group = groups.next();
+            CsvRecords.Row first = group.get(0);
+            String id = first.problem() == null ? blankToNull(first.values().get(mapping.keyColumn())) : null;
+            if (id != null && !seen.add(hash(id))) {
+                found.add(id);
+            }
+        }
+        return found;
+    }
+
+    /** FNV-1a, 64 bits: among two million keys, a collision is about one chance in ten million. */
+    private static long hash(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h == 0 ? 1 : h;
+    }
+
+    /** A set of non-zero longs, open addressing, without boxing. */
+    private static final class LongSet {
+        private long[] table = new long[1 << 12];
+        private int size;
+
+        boolean add(long v) {
+            if (size * 2 >= table.length) {
+                long[] old = table;
+                table = new long[old.length * 2];
+                size = 0;
+                for (long o : old) {
+                    if (o != 0) {
+                        add(o);
+                    }
+                }
+            }
+            int mask = table.length - 1;
+            for (int i = (int) (v ^ (v >>> 32)) & mask; ; i = (i + 1) & mask) {
+                if (table[i] == v) {
+                    return false;
+                }
+                if (table[i] == 0) {
+                    table[i] = v;
+                    size++;
+                    return true;
+                }
+            }
+        }
     }
 
     private static String blankToNull(String s) {

@@ -13,5 +13,10 @@ public enum ReasonCode {
     /** The record refers to a parent the hub does not know. */
     MISSING_PARENT,
     /** The payload could not be read at all. */
-    UNREADABLE
+    UNREADABLE,
+    /**
+     * The rows of one record with detail lines (an order) are not together in the source: it is
+     * refused whole rather than loaded with part of its lines.
+     */
+    SPLIT_RECORD
 }
