@@ -84,6 +84,14 @@ class MigrationIT {
                 """.formatted(batch, stopAfter, csv.toAbsolutePath(), encoding);
     }
 
+    private String accountsAndOrdersJob(Path accounts, Path orders, int batch) {
+        return accountsJob(accounts, "UTF-8", batch, 100) + """
+                  - name: orders
+                    mapping: legacy-order
+                    source: { type: csv, path: "%s" }
+                """.formatted(orders.toAbsolutePath());
+    }
+
     private LegacyMigrations migrations(Clock clock) {
         return migrations(clock, null);
     }
@@ -242,11 +250,7 @@ class MigrationIT {
         LegacyExports.accountsCsv(accounts, 500, 0, 0, 11, StandardCharsets.UTF_8);
         Path orders = dir.resolve("orders.csv");
         LegacyExports.Orders file = LegacyExports.ordersCsv(orders, 1_000, 500, 12, StandardCharsets.UTF_8);
-        job("orders", accountsJob(accounts, "UTF-8", 100, 100) + """
-                  - name: orders
-                    mapping: legacy-order
-                    source: { type: csv, path: "%s" }
-                """.formatted(orders.toAbsolutePath()));
+        job("orders", accountsAndOrdersJob(accounts, orders, 100));
         try (HikariDataSource erp = TestServices.newErpDataSource(true)) {
             job("erp", """
                     batch-size: 5
@@ -319,11 +323,7 @@ class MigrationIT {
         }
         lines.add(lines.remove(last));
         Files.write(orders, lines, StandardCharsets.UTF_8);
-        job("unsorted", accountsJob(accounts, "UTF-8", 50, 100) + """
-                  - name: orders
-                    mapping: legacy-order
-                    source: { type: csv, path: "%s" }
-                """.formatted(orders.toAbsolutePath()));
+        job("unsorted", accountsAndOrdersJob(accounts, orders, 50));
 
         MigrationReport report = migrations(Clock.systemUTC()).runHere("unsorted", false, "CLI");
 
