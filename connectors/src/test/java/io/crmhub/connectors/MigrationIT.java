@@ -84,12 +84,25 @@ class MigrationIT {
                 """.formatted(batch, stopAfter, csv.toAbsolutePath(), encoding);
     }
 
-    private String accountsAndOrdersJob(Path accounts, Path orders, int batch) {
-        return accountsJob(accounts, "UTF-8", batch, 100) + """
+    /** accounts.csv and orders.csv (seeds {@code seed}, {@code seed + 1}) and a job that loads them, in that order. */
+    private LegacyExports.Orders accountsAndOrders(String jobName, int accounts, int orders, int batch, int seed) throws IOException {
+        Path accountsCsv = dir.resolve("accounts.csv");
+        LegacyExports.accountsCsv(accountsCsv, accounts, 0, 0, seed, StandardCharsets.UTF_8);
+        Path ordersCsv = dir.resolve("orders.csv");
+        LegacyExports.Orders file = LegacyExports.ordersCsv(ordersCsv, orders, accounts, seed + 1, StandardCharsets.UTF_8);
+        job(jobName, accountsJob(accountsCsv, "UTF-8", batch, 100) + """
                   - name: orders
                     mapping: legacy-order
                     source: { type: csv, path: "%s" }
-                """.formatted(orders.toAbsolutePath());
+                """.formatted(ordersCsv.toAbsolutePath()));
+        return file;
+    }
+
+    /** Rows per order number in an orders CSV's lines (its header first). */
+    private static Map<String, Long> rowsPerOrder(List<String> csvLines) {
+        Map<String, Long> rows = new java.util.LinkedHashMap<>();
+        csvLines.stream().skip(1).forEach(l -> rows.merge(l.split(",")[0], 1L, Long::sum));
+        return rows;
     }
 
     private LegacyMigrations migrations(Clock clock) {
@@ -246,11 +259,8 @@ class MigrationIT {
 
     @Test
     void ordersArriveWithTheirLinesFromAFileAndFromErpTablesAndNoneWithoutItsAccount() throws Exception {
-        Path accounts = dir.resolve("accounts.csv");
-        LegacyExports.accountsCsv(accounts, 500, 0, 0, 11, StandardCharsets.UTF_8);
         Path orders = dir.resolve("orders.csv");
-        LegacyExports.Orders file = LegacyExports.ordersCsv(orders, 1_000, 500, 12, StandardCharsets.UTF_8);
-        job("orders", accountsAndOrdersJob(accounts, orders, 100));
+        LegacyExports.Orders file = accountsAndOrders("orders", 500, 1_000, 100, 11);
         try (HikariDataSource erp = TestServices.newErpDataSource(true)) {
             job("erp", """
                     batch-size: 5
@@ -268,8 +278,7 @@ class MigrationIT {
             assertThat(o.missingParent()).isEqualTo(file.orphans().size());
             assertThat(o.created()).isEqualTo(1_000 - file.invalid().size() - file.orphans().size());
             // every order with exactly the lines of its rows, and its total
-            Map<String, Long> rows = new java.util.HashMap<>();
-            Files.readAllLines(orders).stream().skip(1).forEach(l -> rows.merge(l.split(",")[0], 1L, Long::sum));
+            Map<String, Long> rows = rowsPerOrder(Files.readAllLines(orders));
             List<Map<String, Object>> loaded = jdbc.queryForList("""
                     select x.external_id, count(l.*) as lines from sales_order s join xref x on x.crm_id = s.id and x.entity_type = 'ORDER'
                     left join order_line l on l.order_id = s.id group by 1""");
@@ -304,14 +313,11 @@ class MigrationIT {
 
     @Test
     void anOrderWhoseRowsAreApartInTheFileIsRefusedWholeNotLoadedWithPartOfItsLines() throws Exception {
-        Path accounts = dir.resolve("accounts.csv");
-        LegacyExports.accountsCsv(accounts, 100, 0, 0, 13, StandardCharsets.UTF_8);
+        LegacyExports.Orders file = accountsAndOrders("unsorted", 100, 300, 50, 13);
         Path orders = dir.resolve("orders.csv");
-        LegacyExports.Orders file = LegacyExports.ordersCsv(orders, 300, 100, 14, StandardCharsets.UTF_8);
         // an export not sorted by order number: the last row of one order of several lines comes last
         List<String> lines = new ArrayList<>(Files.readAllLines(orders, StandardCharsets.UTF_8));
-        Map<String, Long> rows = new java.util.LinkedHashMap<>();
-        lines.stream().skip(1).forEach(l -> rows.merge(l.split(",")[0], 1L, Long::sum));
+        Map<String, Long> rows = rowsPerOrder(lines);
         String apart = rows.entrySet().stream()
                 .filter(e -> e.getValue() >= 2 && !file.invalid().contains(e.getKey()) && !file.orphans().contains(e.getKey()))
                 .map(Map.Entry::getKey).skip(10).findFirst().orElseThrow();
@@ -323,7 +329,6 @@ class MigrationIT {
         }
         lines.add(lines.remove(last));
         Files.write(orders, lines, StandardCharsets.UTF_8);
-        job("unsorted", accountsAndOrdersJob(accounts, orders, 50));
 
         MigrationReport report = migrations(Clock.systemUTC()).runHere("unsorted", false, "CLI");
 

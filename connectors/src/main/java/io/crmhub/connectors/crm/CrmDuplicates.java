@@ -195,14 +195,11 @@ public class CrmDuplicates {
         Map<String, Set<String>> now = new HashMap<>();
         // A usable key is held by at most max of this batch's records: 2 max + 1 rows show whether
         // more than max others hold it now.
-        BulkSql.lookup(jdbc, """
-                select k, m.crm_id::text from unnest(?) k
-                cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""", rs -> {
-                    String id = rs.getString(2);
-                    if (!mine.contains(id)) {
-                        now.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(id);
-                    }
-                }, usable, entity.type(), 2 * max + 1);
+        holders(entity, usable, 2 * max + 1, (key, id) -> {
+            if (!mine.contains(id)) {
+                now.computeIfAbsent(key, k -> new HashSet<>()).add(id);
+            }
+        });
         Map<String, Set<String>> newcomers = new HashMap<>();
         now.forEach((key, ids) -> {
             if (ids.size() <= max) {
@@ -355,11 +352,7 @@ public class CrmDuplicates {
             byKey.put(key, new HashSet<>());
         }
         // At most max + 1 records per key, so a common key costs no more than a rare one.
-        BulkSql.lookup(jdbc, """
-                select k, m.crm_id::text from unnest(?) k
-                cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""", rs -> {
-                    byKey.get(rs.getString(1)).add(rs.getString(2));
-                }, usable, entity.type(), max + 1);
+        holders(entity, usable, max + 1, (key, id) -> byKey.get(key).add(id));
         for (String key : usable) {
             int stored = byKey.get(key).size();
             if (stored > max) {
@@ -370,6 +363,14 @@ public class CrmDuplicates {
             }
         }
         return byKey;
+    }
+
+    /** The records holding each key in {@code match_key}, at most {@code limit} per key, one index look-up each. */
+    private void holders(CrmEntity entity, String[] keys, int limit, java.util.function.BiConsumer<String, String> keyAndId) {
+        BulkSql.lookup(jdbc, """
+                select k, m.crm_id::text from unnest(?) k
+                cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""",
+                rs -> keyAndId.accept(rs.getString(1), rs.getString(2)), keys, entity.type(), limit);
     }
 
     private Set<String> commonKeys(CrmEntity entity) {
