@@ -3,7 +3,7 @@ package io.crmhub.connectors.migration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.zaxxer.hikari.HikariConfig;
+import io.crmhub.connectors.config.Pools;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.MappingConfiguration;
 import io.crmhub.connectors.config.MatchingConfiguration;
@@ -78,13 +78,7 @@ public final class MigrationCommand {
     }
 
     private static HikariDataSource pool(String url, String user, String password) {
-        HikariConfig c = new HikariConfig();
-        c.setJdbcUrl(url);
-        c.setUsername(user);
-        c.setPassword(password);
-        c.setMaximumPoolSize(4);
-        c.setPoolName("migration-" + (url.contains("postgresql") ? "crm" : "erp"));
-        return new HikariDataSource(c);
+        return Pools.hikari("migration-" + (url.contains("postgresql") ? "crm" : "erp"), url, user, password, 4);
     }
 
     private static void usage(String problem) {
