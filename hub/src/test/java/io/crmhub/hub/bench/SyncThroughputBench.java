@@ -43,8 +43,12 @@ class SyncThroughputBench {
     private static final int RATE = Integer.getInteger("bench.rate", 1_000);
     private static final int RATE_SECONDS = Integer.getInteger("bench.rate-seconds", 10);
 
+    private static final java.util.concurrent.atomic.AtomicLong NAIVE_INSERTS = new java.util.concurrent.atomic.AtomicLong();
+
     @Autowired
     CamelContext camel;
+    @Autowired
+    io.crmhub.routes.SyncOutcomes outcomes;
     @Autowired
     Environment env;
     @Autowired
@@ -72,6 +76,7 @@ class SyncThroughputBench {
                             SourceRecord r = e.getMessage().getBody(SourceRecord.class);
                             jdbc.update("insert into bench_naive (id, name, country, payload) values (?, ?, ?, ?)",
                                     r.externalId(), r.columns().get("CNAME"), r.columns().get("CCTRY"), r.columns().toString());
+                            NAIVE_INSERTS.incrementAndGet();
                         });
             }
         });
@@ -86,23 +91,32 @@ class SyncThroughputBench {
             int n = round == 0 ? WARMUP : EVENTS;
             String naivePrefix = "N" + round;
             publish("bench.naive", naivePrefix, n, i -> base.plusMillis(i), 0);
-            double naive = drain("bench-naive-per-message", n,
+            Cpu cpu = Cpu.now();
+            double naive = drain("bench-naive-per-message", n, NAIVE_INSERTS::get,
                     () -> count(jdbc, "select count(*) from bench_naive where id like '" + naivePrefix + "-%'"));
+            double[] naiveCpu = cpu.perEvent(n);
 
             String plainTopic = "bench.plain." + round;
             publish(plainTopic, "P" + round, n, i -> base.plusMillis(i), 0);
+            cpu = Cpu.now();
             double plain = plainBatchedUpsert(jdbc, plainTopic, n);
+            double[] plainCpu = cpu.perEvent(n);
 
             long rowsBefore = rowsWritten(jdbc);
+            cpu = Cpu.now();
             double writer = writerAlone("W" + round, n, base);
+            double[] writerCpu = cpu.perEvent(n);
             rowsPerEvent = (rowsWritten(jdbc) - rowsBefore) / (double) n;
 
             String realPrefix = "R" + round;
             publish(topic, realPrefix, n, i -> base.plusMillis(i), 0);
-            double real = drain("account-kafka-to-crm", n,
+            cpu = Cpu.now();
+            double real = drain("account-kafka-to-crm", n, () -> (long) outcomes.count("CREATED"),
                     () -> count(jdbc, "select count(*) from xref where external_id like '" + realPrefix + "-%'"));
+            double[] realCpu = cpu.perEvent(n);
             if (round > 0) {
-                rounds.add(new double[]{naive, plain, writer, real});
+                rounds.add(new double[]{naive, plain, writer, real,
+                        naiveCpu[0], naiveCpu[1], plainCpu[0], plainCpu[1], writerCpu[0], writerCpu[1], realCpu[0], realCpu[1]});
                 System.out.printf("BENCH   round %d: naive %,.0f, plain client %,.0f, route's work alone %,.0f, real route %,.0f events/s%n",
                         round, naive, plain, writer, real);
             }
@@ -123,6 +137,10 @@ class SyncThroughputBench {
                 rowsPerEvent, writer * rowsPerEvent);
         System.out.printf("BENCH   real route (key + xref + mapping + validation + upsert + outbox): %,.0f events/s (%s; %.2f x naive, %.2f x plain client)%n",
                 real, range(rounds, 3), real / naive, real / plain);
+        System.out.printf("BENCH   CPU per event, hub JVM (Kafka broker included) + PostgreSQL, median: naive %.0f + %.0f us, plain %.0f + %.0f us, "
+                        + "work alone %.0f + %.0f us, real route %.0f + %.0f us%n",
+                median(rounds, 4), median(rounds, 5), median(rounds, 6), median(rounds, 7),
+                median(rounds, 8), median(rounds, 9), median(rounds, 10), median(rounds, 11));
 
         // Steady load: each event carries its send time; latency = CRM commit time - send time.
         camel.getRouteController().startRoute("account-kafka-to-crm");
@@ -187,12 +205,23 @@ class SyncThroughputBench {
         }
     }
 
-    private double drain(String route, int n, java.util.concurrent.Callable<Long> applied) throws Exception {
+    /**
+     * Starts the route and times it until its own counter has moved by n; then checks the rows in
+     * the store. Progress is watched in memory: a count(*) every 100 ms cost PostgreSQL a seq scan
+     * each time, a tenth of a core taken from the contender measured.
+     */
+    private double drain(String route, int n, java.util.function.LongSupplier done,
+                         java.util.concurrent.Callable<Long> stored) throws Exception {
+        long before = done.getAsLong();
         long t0 = System.nanoTime();
         camel.getRouteController().startRoute(route);
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> applied.call() >= n);
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> done.getAsLong() - before >= n);
         double seconds = (System.nanoTime() - t0) / 1e9;
         camel.getRouteController().stopRoute(route);
+        long rows = stored.call();
+        if (rows != n) {
+            throw new AssertionError(route + " counted " + n + " events but the store holds " + rows + " rows of them");
+        }
         return n / seconds;
     }
 
@@ -231,6 +260,29 @@ class SyncThroughputBench {
         cols.put("CSTAT", "A");
         cols.put("CEMAL", "info@" + id.toLowerCase(java.util.Locale.ROOT) + ".example");
         return new SourceRecord("erp", "account", id, changedAt, cols);
+    }
+
+    /**
+     * CPU time used so far by this JVM (which also runs the Kafka broker) and by the embedded
+     * PostgreSQL's processes (the machine's own PostgreSQL, under /usr/lib, is left out).
+     */
+    private record Cpu(long jvmNanos, long postgresNanos) {
+
+        static Cpu now() {
+            long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            long pg = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().command().map(c -> c.endsWith("/postgres") && !c.startsWith("/usr/lib")).orElse(false))
+                    .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
+                    .sum();
+            return new Cpu(jvm, pg);
+        }
+
+        /** Microseconds of CPU per event since this sample: {JVM, PostgreSQL}. */
+        double[] perEvent(int events) {
+            Cpu end = now();
+            return new double[]{(end.jvmNanos - jvmNanos) / 1e3 / events, (end.postgresNanos - postgresNanos) / 1e3 / events};
+        }
     }
 
     /** Rows in the tables a new account writes. */
