@@ -85,46 +85,38 @@ class SyncThroughputBench {
         jdbc.execute("create table bench_plain (id text primary key, name text, country text, payload text)");
         // Round 0 warms each contender up and is not counted; the rounds after it take turns, so
         // that the machine's drift touches all contenders alike.
-        List<double[]> rounds = new java.util.ArrayList<>();
+        List<Measured[]> rounds = new java.util.ArrayList<>();
         double rowsPerEvent = 0;
         for (int round = 0; round <= ROUNDS; round++) {
             int n = round == 0 ? WARMUP : EVENTS;
             String naivePrefix = "N" + round;
             publish("bench.naive", naivePrefix, n, i -> base.plusMillis(i), 0);
-            Cpu cpu = Cpu.now();
-            double naive = drain("bench-naive-per-message", n, NAIVE_INSERTS::get,
-                    () -> count(jdbc, "select count(*) from bench_naive where id like '" + naivePrefix + "-%'"));
-            double[] naiveCpu = cpu.perEvent(n);
+            Measured naive = measured(n, () -> drain("bench-naive-per-message", n, NAIVE_INSERTS::get,
+                    () -> count(jdbc, "select count(*) from bench_naive where id like '" + naivePrefix + "-%'")));
 
             String plainTopic = "bench.plain." + round;
             publish(plainTopic, "P" + round, n, i -> base.plusMillis(i), 0);
-            cpu = Cpu.now();
-            double plain = plainBatchedUpsert(jdbc, plainTopic, n);
-            double[] plainCpu = cpu.perEvent(n);
+            Measured plain = measured(n, () -> plainBatchedUpsert(jdbc, plainTopic, n));
 
             long rowsBefore = rowsWritten(jdbc);
-            cpu = Cpu.now();
-            double writer = writerAlone("W" + round, n, base);
-            double[] writerCpu = cpu.perEvent(n);
+            String writerPrefix = "W" + round;
+            Measured writer = measured(n, () -> writerAlone(writerPrefix, n, base));
             rowsPerEvent = (rowsWritten(jdbc) - rowsBefore) / (double) n;
 
             String realPrefix = "R" + round;
             publish(topic, realPrefix, n, i -> base.plusMillis(i), 0);
-            cpu = Cpu.now();
-            double real = drain("account-kafka-to-crm", n, () -> (long) outcomes.count("CREATED"),
-                    () -> count(jdbc, "select count(*) from xref where external_id like '" + realPrefix + "-%'"));
-            double[] realCpu = cpu.perEvent(n);
+            Measured real = measured(n, () -> drain("account-kafka-to-crm", n, () -> (long) outcomes.count("CREATED"),
+                    () -> count(jdbc, "select count(*) from xref where external_id like '" + realPrefix + "-%'")));
             if (round > 0) {
-                rounds.add(new double[]{naive, plain, writer, real,
-                        naiveCpu[0], naiveCpu[1], plainCpu[0], plainCpu[1], writerCpu[0], writerCpu[1], realCpu[0], realCpu[1]});
+                rounds.add(new Measured[]{naive, plain, writer, real});
                 System.out.printf("BENCH   round %d: naive %,.0f, plain client %,.0f, route's work alone %,.0f, real route %,.0f events/s%n",
-                        round, naive, plain, writer, real);
+                        round, naive.rate(), plain.rate(), writer.rate(), real.rate());
             }
         }
-        double naive = median(rounds, 0);
-        double plain = median(rounds, 1);
-        double writer = median(rounds, 2);
-        double real = median(rounds, 3);
+        double naive = median(rounds, 0, Measured::rate);
+        double plain = median(rounds, 1, Measured::rate);
+        double writer = median(rounds, 2, Measured::rate);
+        double real = median(rounds, 3, Measured::rate);
 
         System.out.printf("%nBENCH Kafka->CRM, %d rounds of %d events after a warm-up round of %d, %s consumer threads, batches of %s, 2 cores (median, range):%n",
                 ROUNDS, EVENTS, WARMUP, env.getProperty("hub.kafka.consumers"), env.getProperty("hub.kafka.batch-size"));
@@ -139,8 +131,10 @@ class SyncThroughputBench {
                 real, range(rounds, 3), real / naive, real / plain);
         System.out.printf("BENCH   CPU per event, hub JVM (Kafka broker included) + PostgreSQL, median: naive %.0f + %.0f us, plain %.0f + %.0f us, "
                         + "work alone %.0f + %.0f us, real route %.0f + %.0f us%n",
-                median(rounds, 4), median(rounds, 5), median(rounds, 6), median(rounds, 7),
-                median(rounds, 8), median(rounds, 9), median(rounds, 10), median(rounds, 11));
+                median(rounds, 0, Measured::jvmMicros), median(rounds, 0, Measured::postgresMicros),
+                median(rounds, 1, Measured::jvmMicros), median(rounds, 1, Measured::postgresMicros),
+                median(rounds, 2, Measured::jvmMicros), median(rounds, 2, Measured::postgresMicros),
+                median(rounds, 3, Measured::jvmMicros), median(rounds, 3, Measured::postgresMicros));
 
         // Steady load: each event carries its send time; latency = CRM commit time - send time.
         camel.getRouteController().startRoute("account-kafka-to-crm");
@@ -262,27 +256,32 @@ class SyncThroughputBench {
         return new SourceRecord("erp", "account", id, changedAt, cols);
     }
 
+    /** A contender's events/s in one round, and the CPU it cost per event in this JVM and in PostgreSQL. */
+    private record Measured(double rate, double jvmMicros, double postgresMicros) {
+    }
+
     /**
-     * CPU time used so far by this JVM (which also runs the Kafka broker) and by the embedded
-     * PostgreSQL's processes (the machine's own PostgreSQL, under /usr/lib, is left out).
+     * Runs a contender through n events and samples the CPU time used meanwhile by this JVM (which
+     * also runs the Kafka broker) and by the embedded PostgreSQL's processes (the machine's own
+     * PostgreSQL, under /usr/lib, is left out).
      */
-    private record Cpu(long jvmNanos, long postgresNanos) {
+    private static Measured measured(int n, java.util.concurrent.Callable<Double> contender) throws Exception {
+        long jvm = jvmCpuNanos();
+        long pg = postgresCpuNanos();
+        double rate = contender.call();
+        return new Measured(rate, (jvmCpuNanos() - jvm) / 1e3 / n, (postgresCpuNanos() - pg) / 1e3 / n);
+    }
 
-        static Cpu now() {
-            long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                    .getProcessCpuTime();
-            long pg = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().command().map(c -> c.endsWith("/postgres") && !c.startsWith("/usr/lib")).orElse(false))
-                    .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
-                    .sum();
-            return new Cpu(jvm, pg);
-        }
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
 
-        /** Microseconds of CPU per event since this sample: {JVM, PostgreSQL}. */
-        double[] perEvent(int events) {
-            Cpu end = now();
-            return new double[]{(end.jvmNanos - jvmNanos) / 1e3 / events, (end.postgresNanos - postgresNanos) / 1e3 / events};
-        }
+    private static long postgresCpuNanos() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres") && !c.startsWith("/usr/lib")).orElse(false))
+                .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
+                .sum();
     }
 
     /** Rows in the tables a new account writes. */
@@ -297,14 +296,14 @@ class SyncThroughputBench {
         return n == null ? 0 : n;
     }
 
-    private static double median(List<double[]> rounds, int column) {
-        double[] v = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
+    private static double median(List<Measured[]> rounds, int contender, java.util.function.ToDoubleFunction<Measured> figure) {
+        double[] v = rounds.stream().mapToDouble(r -> figure.applyAsDouble(r[contender])).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private static String range(List<double[]> rounds, int column) {
-        return String.format("%,.0f-%,.0f", rounds.stream().mapToDouble(r -> r[column]).min().orElse(0),
-                rounds.stream().mapToDouble(r -> r[column]).max().orElse(0));
+    private static String range(List<Measured[]> rounds, int contender) {
+        return String.format("%,.0f-%,.0f", rounds.stream().mapToDouble(r -> r[contender].rate()).min().orElse(0),
+                rounds.stream().mapToDouble(r -> r[contender].rate()).max().orElse(0));
     }
 
     private static double pct(List<Double> sorted, double p) {
