@@ -61,15 +61,18 @@ class SyncThroughputBench {
     @Test
     void measure() throws Exception {
         JdbcTemplate jdbc = crmJdbc.getJdbcTemplate();
-        for (String r : List.of("account-erp-to-kafka", "contact-erp-to-kafka", "order-erp-to-kafka", "crm-outbox-to-kafka", "crm-to-erp", "account-kafka-to-crm")) {
+        for (String r : List.of("account-erp-to-kafka", "contact-erp-to-kafka", "order-erp-to-kafka", "crm-outbox-to-kafka", "crm-to-erp")) {
             camel.getRouteController().stopRoute(r);
         }
+        // Suspended, a Kafka route keeps its consumers in the group with their partitions paused:
+        // a round resumes it, so that it is measured as it runs in production, not while it joins.
+        camel.getRouteController().suspendRoute("account-kafka-to-crm");
         jdbc.execute("create table bench_naive (id text, name text, country text, payload text)");
         String topic = env.getProperty("hub.topics.erp-account-changed");
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("kafka:bench.naive?groupId=bench-naive&consumersCount={{hub.kafka.consumers}}").autoStartup(false)
+                from("kafka:bench.naive?groupId=bench-naive&consumersCount={{hub.kafka.consumers}}&pollTimeoutMs=200")
                         .routeId("bench-naive-per-message")
                         .unmarshal("sourceRecordJson")
                         .process(e -> {
@@ -80,9 +83,11 @@ class SyncThroughputBench {
                         });
             }
         });
+        camel.getRouteController().suspendRoute("bench-naive-per-message");
 
         Instant base = Instant.parse("2025-08-01T00:00:00Z");
         jdbc.execute("create table bench_plain (id text primary key, name text, country text, payload text)");
+        PlainClient plainClient = new PlainClient(jdbc);
         // Round 0 warms each contender up and is not counted; the rounds after it take turns, so
         // that the machine's drift touches all contenders alike.
         List<Measured[]> rounds = new java.util.ArrayList<>();
@@ -94,9 +99,8 @@ class SyncThroughputBench {
             Measured naive = measured(n, () -> drain("bench-naive-per-message", n, NAIVE_INSERTS::get,
                     () -> count(jdbc, "select count(*) from bench_naive where id like '" + naivePrefix + "-%'")));
 
-            String plainTopic = "bench.plain." + round;
-            publish(plainTopic, "P" + round, n, i -> base.plusMillis(i), 0);
-            Measured plain = measured(n, () -> plainBatchedUpsert(jdbc, plainTopic, n));
+            publish(PlainClient.TOPIC, "P" + round, n, i -> base.plusMillis(i), 0);
+            Measured plain = measured(n, () -> plainClient.drain(n));
 
             long rowsBefore = rowsWritten(jdbc);
             String writerPrefix = "W" + round;
@@ -136,8 +140,9 @@ class SyncThroughputBench {
                 median(rounds, 2, Measured::jvmMicros), median(rounds, 2, Measured::postgresMicros),
                 median(rounds, 3, Measured::jvmMicros), median(rounds, 3, Measured::postgresMicros));
 
+        plainClient.close();
         // Steady load: each event carries its send time; latency = CRM commit time - send time.
-        camel.getRouteController().startRoute("account-kafka-to-crm");
+        camel.getRouteController().resumeRoute("account-kafka-to-crm");
         publish(topic, "L", RATE * RATE_SECONDS, i -> Instant.now(), RATE);
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
                 .until(() -> count(jdbc, "select count(*) from xref where external_id like 'L-%'") == (long) RATE * RATE_SECONDS);
@@ -163,15 +168,32 @@ class SyncThroughputBench {
         return n / ((System.nanoTime() - t0) / 1e9);
     }
 
-    /** The reference: what a hand-written batched Kafka -> PostgreSQL upsert does on this machine. */
-    private double plainBatchedUpsert(JdbcTemplate jdbc, String topic, int n) {
-        long t0 = System.nanoTime();
-        int done = 0;
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(Map.of(
-                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "group.id", "bench-plain-" + topic,
-                "auto.offset.reset", "earliest", "max.poll.records", 500, "enable.auto.commit", false),
-                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
-            consumer.subscribe(List.of(topic));
+    /**
+     * The reference: what a hand-written batched Kafka -> PostgreSQL upsert does on this machine.
+     * Its consumer joins the group once (in the warm-up round) and keeps its partitions, paused
+     * between rounds, as the routes' consumers do.
+     */
+    private final class PlainClient implements AutoCloseable {
+
+        static final String TOPIC = "bench.plain";
+
+        private final JdbcTemplate jdbc;
+        private final org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer;
+
+        PlainClient(JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
+            this.consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                    "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "group.id", "bench-plain",
+                    "auto.offset.reset", "earliest", "max.poll.records", 500, "enable.auto.commit", false,
+                    "max.poll.interval.ms", 900_000),
+                    new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer());
+            consumer.subscribe(List.of(TOPIC));
+        }
+
+        double drain(int n) {
+            long t0 = System.nanoTime();
+            consumer.resume(consumer.assignment());
+            int done = 0;
             while (done < n) {
                 var records = consumer.poll(Duration.ofMillis(200));
                 List<Object[]> rows = new java.util.ArrayList<>();
@@ -187,8 +209,15 @@ class SyncThroughputBench {
                     done += rows.size();
                 }
             }
+            double rate = n / ((System.nanoTime() - t0) / 1e9);
+            consumer.pause(consumer.assignment());
+            return rate;
         }
-        return n / ((System.nanoTime() - t0) / 1e9);
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
     }
 
     private SourceRecord read(String value) {
@@ -200,18 +229,18 @@ class SyncThroughputBench {
     }
 
     /**
-     * Starts the route and times it until its own counter has moved by n; then checks the rows in
-     * the store. Progress is watched in memory: a count(*) every 100 ms cost PostgreSQL a seq scan
+     * Resumes the route and times it until its own counter has moved by n, suspends it again; then
+     * checks the rows in the store. Progress is watched in memory: a count(*) every 100 ms cost PostgreSQL a seq scan
      * each time, a tenth of a core taken from the contender measured.
      */
     private double drain(String route, int n, java.util.function.LongSupplier done,
                          java.util.concurrent.Callable<Long> stored) throws Exception {
         long before = done.getAsLong();
         long t0 = System.nanoTime();
-        camel.getRouteController().startRoute(route);
+        camel.getRouteController().resumeRoute(route);
         await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> done.getAsLong() - before >= n);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        camel.getRouteController().stopRoute(route);
+        camel.getRouteController().suspendRoute(route);
         long rows = stored.call();
         if (rows != n) {
             throw new AssertionError(route + " counted " + n + " events but the store holds " + rows + " rows of them");
