@@ -1,20 +1,30 @@
 package io.crmhub.connectors.crm;
 
+import org.postgresql.PGConnection;
 import org.postgresql.PGStatement;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.StringJoiner;
 
 /**
- * A batch of rows as one PostgreSQL statement: each column travels as one text array and the
- * statement unnests them. One round trip and one small, reusable plan whatever the batch size,
- * where a JDBC batch costs a statement (or a multi-row statement of thousands of parameters to
- * plan) per row or per hundred rows.
+ * A batch of rows as one PostgreSQL statement, one round trip whatever the batch size, where a JDBC
+ * batch costs a statement (or a multi-row statement of thousands of parameters to plan) per row or
+ * per hundred rows.
+ * <ul>
+ *   <li>Inserts are {@code COPY ... FROM STDIN} in the caller's transaction: each value is parsed
+ *   once, straight into its column's type, and no plan is made (an {@code insert ... select from
+ *   unnest} parses every value into a text array first, then casts it).</li>
+ *   <li>Updates travel as one text array per column that the statement unnests and joins.</li>
+ * </ul>
  */
 final class BulkSql {
 
@@ -33,24 +43,24 @@ final class BulkSql {
 
     private final String sql;
     private final int width;
-    /** an update joins the table: planned per call, so that a plan made while the table was small never sticks */
-    private final boolean joins;
+    /** for a COPY: each column's value when a row's is null (or null) */
+    private final String[] whenNull;
 
-    private BulkSql(String sql, int width, boolean joins) {
+    private BulkSql(String sql, int width, String[] whenNull) {
         this.sql = sql;
         this.width = width;
-        this.joins = joins;
+        this.whenNull = whenNull;
     }
 
-    /** {@code insert into table (cols) select ... from unnest(...)}; rows hold the values in column order. */
+    /**
+     * {@code COPY table (cols) FROM STDIN}; rows hold the values in column order, and a column's
+     * {@link Col#whenNull} stands for a null value. The column types are the table's.
+     */
     static BulkSql insert(String table, List<Col> cols) {
         StringJoiner names = new StringJoiner(", ");
-        StringJoiner values = new StringJoiner(", ");
-        cols.forEach(c -> {
-            names.add(c.name());
-            values.add(c.value());
-        });
-        return new BulkSql("insert into " + table + " (" + names + ") select " + values + " from " + unnest(cols), cols.size(), false);
+        cols.forEach(c -> names.add(c.name()));
+        return new BulkSql("COPY " + table + " (" + names + ") FROM STDIN", cols.size(),
+                cols.stream().map(Col::whenNull).toArray(String[]::new));
     }
 
     /**
@@ -67,7 +77,8 @@ final class BulkSql {
         keys.forEach(k -> where.add("t." + k.name() + " = " + k.value()));
         List<Col> all = new java.util.ArrayList<>(set);
         all.addAll(keys);
-        return new BulkSql("update " + table + " t set " + assignments + " from " + unnest(all) + " where " + where, all.size(), true);
+        // an update joins the table: planned per call, so that a plan made while the table was small never sticks
+        return new BulkSql("update " + table + " t set " + assignments + " from " + unnest(all) + " where " + where, all.size(), null);
     }
 
     String sql() {
@@ -79,6 +90,9 @@ final class BulkSql {
         if (rows.isEmpty()) {
             return 0;
         }
+        if (whenNull != null) {
+            return jdbc.execute((ConnectionCallback<Integer>) con -> copy(con, rows));
+        }
         Object[] columns = new Object[width];
         for (int c = 0; c < width; c++) {
             String[] column = new String[rows.size()];
@@ -87,7 +101,49 @@ final class BulkSql {
             }
             columns[c] = column;
         }
-        return joins ? change(jdbc, sql, columns) : jdbc.update(sql, columns);
+        return change(jdbc, sql, columns);
+    }
+
+    /** The rows in COPY's text format, through the connection of the caller's transaction. */
+    private int copy(Connection con, List<Object[]> rows) throws SQLException {
+        StringBuilder text = new StringBuilder(rows.size() * width * 16);
+        for (Object[] row : rows) {
+            for (int c = 0; c < width; c++) {
+                if (c > 0) {
+                    text.append('\t');
+                }
+                String value = text(row[c]);
+                if (value == null) {
+                    value = whenNull[c];
+                }
+                if (value == null) {
+                    text.append("\\N");
+                } else {
+                    escape(value, text);
+                }
+            }
+            text.append('\n');
+        }
+        try {
+            return (int) con.unwrap(PGConnection.class).getCopyAPI().copyIn(sql,
+                    new java.io.ByteArrayInputStream(text.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (java.io.IOException e) {
+            throw new SQLException("COPY into the CRM store failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A value in COPY's text format: backslash, and the tab, newline and carriage return that delimit, escaped. */
+    private static void escape(String value, StringBuilder out) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '\\' -> out.append("\\\\");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> out.append(ch);
+            }
+        }
     }
 
     /**
