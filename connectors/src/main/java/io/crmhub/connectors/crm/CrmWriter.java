@@ -303,10 +303,14 @@ public class CrmWriter {
             keys.remove(null);
             Map<String, String> ids = new HashMap<>();
             if (!keys.isEmpty()) {
-                BulkSql.lookup(jdbc, "select external_id, crm_id::text from xref where entity_type = ? and system = ? and external_id = any(?)",
+                // One probe of the primary key per key (limit 1: never flattened into a join that
+                // scans the table), whatever the statistics of a table growing fast say.
+                BulkSql.lookup(jdbc, """
+                        select k, x.crm_id::text from unnest(?) k cross join lateral (
+                          select crm_id from xref where entity_type = ? and system = ? and external_id = k limit 1) x""",
                         rs -> {
                             ids.put(rs.getString(1), rs.getString(2));
-                        }, parent.toUpperCase(Locale.ROOT), system(records.get(0).source()), keys.toArray(String[]::new));
+                        }, keys.toArray(String[]::new), parent.toUpperCase(Locale.ROOT), system(records.get(0).source()));
             }
             resolved.put(field, ids);
         });
@@ -383,13 +387,18 @@ public class CrmWriter {
 
     private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
         Map<String, Xref> xrefs = new HashMap<>();
+        // One probe of the primary key per key, locking in the order of the keys (sorted: see
+        // latestPerRecord). With "external_id = any(?)" the planner, misled by the statistics of a
+        // young table, scanned all of the system's rows instead (20,000 of them per batch in
+        // bench/sync-throughput, 8 ms where 1.4 ms do).
         BulkSql.lookup(jdbc, """
-                select external_id, crm_id, source_changed_at, secondary from xref
-                where entity_type = ? and system = ? and external_id = any(?) order by external_id for update""",
+                select x.external_id, x.crm_id, x.source_changed_at, x.secondary from unnest(?) k cross join lateral (
+                  select external_id, crm_id, source_changed_at, secondary from xref
+                  where entity_type = ? and system = ? and external_id = k for update) x""",
                 rs -> {
                     Timestamp ts = rs.getTimestamp(3);
                     xrefs.put(rs.getString(1), new Xref(rs.getObject(2, UUID.class), ts == null ? null : ts.toInstant(), rs.getBoolean(4)));
-                }, entity.type(), system, changes.stream().map(c -> c.externalId).toArray(String[]::new));
+                }, changes.stream().map(c -> c.externalId).toArray(String[]::new), entity.type(), system);
         return xrefs;
     }
 
