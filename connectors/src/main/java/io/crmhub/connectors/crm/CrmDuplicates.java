@@ -54,7 +54,7 @@ public class CrmDuplicates {
      */
     private final Map<String, Set<String>> commonKeys = new ConcurrentHashMap<>();
 
-    /** Whether {@link #confirm} locks and looks again (see there). */
+    /** Whether writes move {@code match_epoch} and {@link #confirm} looks again (see there). */
     private final boolean lockKeys;
 
     public CrmDuplicates(JdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json) {
@@ -63,8 +63,8 @@ public class CrmDuplicates {
 
     /**
      * @param lockKeys false only for work that commits nothing (a dry run): it cannot race another
-     *                 writer into creating the same record twice, and over millions of records
-     *                 in one transaction the key locks would exhaust PostgreSQL's lock table
+     *                 writer into creating the same record twice, and holding {@code match_epoch}
+     *                 for the whole of one long transaction would stop every other writer
      */
     public CrmDuplicates(JdbcTemplate crmJdbc, Matcher matcher, ObjectMapper json, boolean lockKeys) {
         this.lockKeys = lockKeys;
@@ -115,9 +115,10 @@ public class CrmDuplicates {
 
     /**
      * What a check decided, in the order of the records checked, and what it compared them with:
-     * for each blocking key it used, the store's records that held it at the time of the look-up.
+     * for each blocking key it used, the store's records that held it at the time of the look-up;
+     * and the store's {@code match_epoch} just before that look-up.
      */
-    public record Checked(List<Decision> decisions, Map<String, Set<String>> seen) {
+    public record Checked(List<Decision> decisions, Map<String, Set<String>> seen, long epoch) {
     }
 
     /**
@@ -128,6 +129,8 @@ public class CrmDuplicates {
      * other writer committed a duplicate of them in the meantime.
      */
     public Checked check(CrmEntity entity, List<Subject> incoming) {
+        // read before the look-up: whoever commits keys after it has moved the epoch (see confirm)
+        long epoch = lockKeys ? jdbc.queryForObject("select n from match_epoch", Long.class) : 0;
         List<List<String>> keys = incoming.stream().map(Subject::keys).toList();
         Map<String, Integer> inBatch = new HashMap<>();
         keys.forEach(ks -> ks.forEach(k -> inBatch.merge(k, 1, Integer::sum)));
@@ -160,19 +163,25 @@ public class CrmDuplicates {
                 }
             }
         }
-        return new Checked(decisions, keyed);
+        return new Checked(decisions, keyed, epoch);
     }
 
     /**
      * Confirms, last thing before the commit, that no other writer committed a duplicate of the
-     * records this transaction creates since they were {@linkplain #check checked}. The keys of the
-     * created records are locked (transaction-scoped advisory locks, in a fixed order) and looked
-     * up again: a record another writer committed meanwhile under one of them is compared with
-     * them. A sure duplicate among them throws {@link ConcurrentDuplicateException}: the
-     * transaction must roll back and be tried again, and then finds it. A possible one is proposed.
+     * records this transaction creates since they were {@linkplain #check checked}.
      * <p>
-     * The locks are held only from here to the commit, so writers of records that merely share a
-     * key (a common word, a town) do not wait for each other's whole batch.
+     * Every writer that indexes blocking keys moves the store's {@code match_epoch} before it
+     * commits, and holds that row's lock until it does. So from here to the commit no other such
+     * writer commits, and the epoch found says whether one did since the check: if none, there is
+     * nothing to look at. Otherwise the keys of the created records are looked up again, and a
+     * record another writer committed meanwhile under one of them is compared with them. A sure
+     * duplicate among them throws {@link ConcurrentDuplicateException}: the transaction must roll
+     * back and be tried again, and then finds it. A possible one is proposed.
+     * <p>
+     * One row lock, whatever the number of keys: the advisory lock per key it replaces put
+     * thousands of locks in one transaction, and a migration batch of 5,000 accounts ran
+     * PostgreSQL (with its default lock table) out of shared memory. Writers wait for each other
+     * only from this point to their commit, not for each other's whole batch.
      *
      * @param created the records this transaction creates
      * @param ours    every record this transaction indexed (created or changed): not somebody else's
@@ -181,14 +190,15 @@ public class CrmDuplicates {
         if (!lockKeys || created.isEmpty()) {
             return;
         }
+        if (advanceEpoch() == checked.epoch()) {
+            return;
+        }
         Set<String> keys = new java.util.TreeSet<>();
         created.forEach(s -> s.keys().stream().filter(checked.seen()::containsKey).forEach(keys::add));
         if (keys.isEmpty()) {
             return;
         }
         String[] usable = keys.toArray(String[]::new);
-        jdbc.query("select pg_advisory_xact_lock(h) from (select distinct hashtext(k) h from unnest(?) k order by h) s",
-                rs -> { }, (Object) usable);
         int max = matcher.rules().maxCandidatesPerKey();
         Set<String> mine = new HashSet<>();
         ours.forEach(id -> mine.add(id.toString()));
@@ -254,6 +264,10 @@ public class CrmDuplicates {
     public void reindexAndRecheck(CrmEntity entity, Collection<UUID> changed, String source) {
         if (changed.isEmpty()) {
             return;
+        }
+        if (lockKeys) {
+            // a writer creating a duplicate of a changed record meanwhile must look again (see confirm)
+            advanceEpoch();
         }
         List<Subject> subjects = List.copyOf(load(entity, changed.stream().map(UUID::toString).toList()).values());
         index(entity, subjects, true);
@@ -371,6 +385,15 @@ public class CrmDuplicates {
                 select k, m.crm_id::text from unnest(?) k
                 cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""",
                 rs -> keyAndId.accept(rs.getString(1), rs.getString(2)), keys, entity.type(), limit);
+    }
+
+    /**
+     * Moves {@code match_epoch} on, locking its row until the commit (waiting for a writer that
+     * holds it), and returns its value before this transaction's move: the last committed one,
+     * unless this transaction moved it already.
+     */
+    private long advanceEpoch() {
+        return jdbc.queryForObject("update match_epoch set n = n + 1 returning n - 1", Long.class);
     }
 
     private Set<String> commonKeys(CrmEntity entity) {

@@ -223,7 +223,7 @@ public class CrmWriter {
      */
     private CrmDuplicates.Checked checkDuplicates(List<Change> creates) {
         if (creates.isEmpty()) {
-            return new CrmDuplicates.Checked(List.of(), Map.of());
+            return new CrmDuplicates.Checked(List.of(), Map.of(), 0);
         }
         List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
         for (Change c : creates) {

@@ -62,9 +62,9 @@ import java.util.concurrent.TimeUnit;
  *   the lease ran out — and the CRM ends with exactly the records a run without a kill produces.</li>
  *   <li>A dry run goes through exactly the same code in one transaction that is rolled back at the
  *   end: its forecast is what the real run does (given the same store), and nothing stays. Its
- *   progress and refused records are written beside it, in their own transactions. It takes no
- *   duplicate-check key locks (they would exhaust PostgreSQL's lock table over millions of
- *   records), and it holds the row locks of the CRM records it updates until it ends.</li>
+ *   progress and refused records are written beside it, in their own transactions. It does not
+ *   take the duplicate check's commit turn ({@code match_epoch}: it would stop every other writer
+ *   until it ends), and it holds the row locks of the CRM records it updates until it ends.</li>
  *   <li>A run stops once more records than {@code stop-after-failures} were refused.</li>
  *   <li>At the end the report is stored with the run and mailed to the job's owner.</li>
  * </ul>
