@@ -134,7 +134,16 @@ final class BulkSql {
 
     /** A value in COPY's text format: backslash, and the tab, newline and carriage return that delimit, escaped. */
     private static void escape(String value, StringBuilder out) {
-        for (int i = 0; i < value.length(); i++) {
+        int first = 0;
+        while (first < value.length() && value.charAt(first) != '\\' && value.charAt(first) >= ' ') {
+            first++;
+        }
+        if (first == value.length()) {
+            out.append(value);
+            return;
+        }
+        out.append(value, 0, first);
+        for (int i = first; i < value.length(); i++) {
             char ch = value.charAt(i);
             switch (ch) {
                 case '\\' -> out.append("\\\\");

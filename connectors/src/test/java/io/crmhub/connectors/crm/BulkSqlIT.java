@@ -1,0 +1,81 @@
+package io.crmhub.connectors.crm;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.crmhub.connectors.crm.BulkSql.Col;
+import io.crmhub.embedded.TestServices;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BulkSqlIT {
+
+    private static HikariDataSource db;
+    private static JdbcTemplate jdbc;
+
+    @BeforeAll
+    static void setUp() {
+        db = TestServices.newCrmDataSource();
+        jdbc = new JdbcTemplate(db);
+        jdbc.execute("create table copied (n int primary key, t text, status text not null, at timestamptz, amount numeric, doc jsonb)");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+    }
+
+    @Test
+    void copiedValuesArriveAsWrittenWhateverCharactersTheyHold() {
+        BulkSql insert = BulkSql.insert("copied", List.of(new Col("n", "int"), new Col("t", "text"),
+                new Col("status", "text", "ACTIVE"), new Col("at", "timestamptz"), new Col("amount", "numeric"), new Col("doc", "jsonb")));
+        String[] texts = {"plain", "tab\there", "two\nlines", "carriage\rreturn", "back\\slash", "\\N", "N", "", "Köln – Müller GmbH",
+                "\\\t\n\r mixed \\\\", null};
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < texts.length; i++) {
+            rows.add(new Object[]{i, texts[i], i % 2 == 0 ? null : "BLOCKED", Timestamp.from(Instant.parse("2025-03-01T10:15:30Z")),
+                    new BigDecimal("12.50"), "{\"quote\": \"a \\\"b\\\" \\\\ c\", \"tab\": \"x\\ty\"}"});
+        }
+
+        assertThat(insert.execute(jdbc, rows)).isEqualTo(texts.length);
+
+        List<Map<String, Object>> stored = jdbc.queryForList(
+                "select n, t, status, at = timestamptz '2025-03-01 10:15:30+00' as at_ok, amount::text as amount, doc->>'quote' as quote, doc->>'tab' as tab from copied order by n");
+        assertThat(stored).hasSize(texts.length);
+        for (int i = 0; i < texts.length; i++) {
+            Map<String, Object> row = stored.get(i);
+            assertThat(row.get("t")).as("row %d: %s", i, Arrays.toString(new String[]{texts[i]})).isEqualTo(texts[i]);
+            assertThat(row.get("status")).as("a null takes the column's value for null").isEqualTo(i % 2 == 0 ? "ACTIVE" : "BLOCKED");
+            assertThat(row.get("at_ok")).isEqualTo(true);
+            assertThat(row.get("amount")).isEqualTo("12.50");
+            assertThat(row.get("quote")).isEqualTo("a \"b\" \\ c");
+            assertThat(row.get("tab")).isEqualTo("x\ty");
+        }
+    }
+
+    @Test
+    void aRefusedRowFailsTheWholeCopyAndTheTransactionWritesNothing() {
+        BulkSql insert = BulkSql.insert("copied", List.of(new Col("n", "int"), new Col("t", "text"), new Col("status", "text")));
+        TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(db));
+        long before = jdbc.queryForObject("select count(*) from copied", Long.class);
+
+        assertThatThrownBy(() -> tx.executeWithoutResult(s -> insert.execute(jdbc,
+                List.of(new Object[]{1000, "fine", "ACTIVE"}, new Object[]{1001, "no status", null}))))
+                .hasMessageContaining("status");
+
+        assertThat(jdbc.queryForObject("select count(*) from copied", Long.class)).isEqualTo(before);
+    }
+}
