@@ -354,16 +354,34 @@ public class LegacyMigrations implements AutoCloseable {
                 c.stepStartedNanos = System.nanoTime();
                 double doneAtStart = source.done();
                 RecordGroups records = new RecordGroups(source, step.mapping());
-                List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
-                while (records.hasNext()) {
-                    batch.add(records.next());
-                    if (batch.size() == c.job.batchSize() || !records.hasNext()) {
-                        apply(c, step, writer, prepare(step, mapper, batch, c.version, scattered));
-                        batch = new ArrayList<>(c.job.batchSize());
+                // The next batch is read, scrubbed and validated (no database) while this one is
+                // written: one batch ahead, so memory stays bounded whatever the source's size.
+                java.util.concurrent.Callable<Prepared> readNext = () -> {
+                    List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
+                    while (batch.size() < c.job.batchSize() && records.hasNext()) {
+                        batch.add(records.next());
+                    }
+                    return batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
+                };
+                java.util.concurrent.Future<Prepared> next = executor.submit(readNext);
+                try {
+                    Prepared batch;
+                    while ((batch = ahead(next)) != null) {
+                        next = executor.submit(readNext);
+                        apply(c, step, writer, batch);
                         logProgress(c, step, source, doneAtStart, false);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new Abandon("the hub is stopping; the run resumes from its last batch");
                         }
+                    }
+                } finally {
+                    // the source closes once the batch being read ahead is done with it
+                    try {
+                        next.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (java.util.concurrent.ExecutionException ignored) {
+                        // a batch nobody will write: the failure that matters is the one thrown above
                     }
                 }
                 logProgress(c, step, source, doneAtStart, true);
@@ -373,6 +391,24 @@ public class LegacyMigrations implements AutoCloseable {
             MigrationProgress next = c.progress.nextStep();
             bookkeeping(c.run, () -> save(c.run, next));
             c.progress = next;
+        }
+    }
+
+    /** The batch read ahead, or null at the end of the source; a failure to read it is this thread's. */
+    private static Prepared ahead(java.util.concurrent.Future<Prepared> next) throws java.io.IOException {
+        try {
+            return next.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Abandon("the hub is stopping; the run resumes from its last batch");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.io.IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
