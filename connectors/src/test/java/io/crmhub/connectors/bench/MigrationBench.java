@@ -14,6 +14,7 @@ import io.crmhub.connectors.migration.MigrationProgress.StepCounts;
 import io.crmhub.connectors.migration.MigrationReport;
 import io.crmhub.connectors.migration.MigrationRuns;
 import io.crmhub.embedded.LegacyExports;
+import io.crmhub.embedded.ProcessCpu;
 import io.crmhub.embedded.TestServices;
 import io.crmhub.transformers.match.Matcher;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -98,6 +97,8 @@ class MigrationBench {
                 }
             }, 0, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
             long started = System.nanoTime();
+            long jvmCpu = ProcessCpu.jvmNanos();
+            long postgresCpu = ProcessCpu.postgresNanos();
             MigrationReport report;
             try (LegacyMigrations m = new LegacyMigrations(MigrationJob.loadAll(config.toString()),
                     new MigrationRuns(jdbc, json, "bench"), jdbc, new DataSourceTransactionManager(crm),
@@ -107,6 +108,8 @@ class MigrationBench {
                 report = m.runHere("bench", false, "CLI");
             }
             double migration = (System.nanoTime() - started) / 1e9;
+            double jvmMicros = (ProcessCpu.jvmNanos() - jvmCpu) / 1e3;
+            double postgresMicros = (ProcessCpu.postgresNanos() - postgresCpu) / 1e3;
             sampler.shutdown();
             sampler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(report.status()).isEqualTo("SUCCEEDED");
@@ -115,29 +118,57 @@ class MigrationBench {
                 System.out.printf("BENCH %-8s read %,d created %,d merged %,d quarantined %,d missing parent %,d%n", s.name(), s.read(),
                         s.created(), s.merged(), s.quarantined(), s.missingParent());
             }
-            long finalRows = jdbc.queryForObject("select (select count(*) from account) + (select count(*) from contact)"
-                    + " + (select count(*) from sales_order) + (select count(*) from order_line)", Long.class);
-
-            double copy = copy(crm, "account") + copy(crm, "contact") + copy(crm, "sales_order") + copy(crm, "order_line");
+            long finalRows = rows(jdbc, BUSINESS_TABLES);
+            double copy = copyAll(crm, BUSINESS_TABLES, "defaults");
+            long allRows = rows(jdbc, ALL_TABLES);
+            double copyAll = copyAll(crm, ALL_TABLES, "all");
             System.out.printf("BENCH migration: %,d records read in %.1f s = %,.0f records/s; heap in use at most %,d MB, "
                     + "old generation after GC at most %,d MB (limit %,d MB)%n", read, migration, read / migration, peaks[0] >> 20,
                     peaks[1] >> 20, Runtime.getRuntime().maxMemory() >> 20);
-            System.out.printf("BENCH COPY of the same %,d final rows (accounts, contacts, orders, order lines): %.1f s = %,.0f rows/s%n",
-                    finalRows, copy, finalRows / copy);
+            System.out.printf("BENCH   CPU per record read: migration JVM %.0f us, PostgreSQL %.0f us (2 cores: at most %,.0f records/s)%n",
+                    jvmMicros / read, postgresMicros / read, 2e6 / ((jvmMicros + postgresMicros) / read));
+            System.out.printf("BENCH COPY of the same %,d final rows (accounts, contacts, orders, order lines) into tables without "
+                    + "indexes or constraints: %.1f s = %,.0f rows/s%n", finalRows, copy, finalRows / copy);
             System.out.printf("BENCH ratio: the migration runs at %.1f %% of COPY speed (aim: 50 %%)%n", 100 * copy / migration);
+            System.out.printf("BENCH COPY of every row the migration left (%,d: the above with cross-references, blocking keys, outbox "
+                    + "events, processed keys, waiting and refused records) into tables with the same indexes and checks: %.1f s = "
+                    + "%,.0f rows/s; the migration runs at %.1f %% of it%n", allRows, copyAll, allRows / copyAll, 100 * copyAll / migration);
         }
     }
 
-    /** COPY of the table's rows (exported first) into an empty twin: the load alone is timed. */
-    private static double copy(HikariDataSource crm, String table) throws Exception {
+    private static final List<String> BUSINESS_TABLES = List.of("account", "contact", "sales_order", "order_line");
+    private static final List<String> ALL_TABLES = List.of("account", "contact", "sales_order", "order_line", "xref", "match_key",
+            "outbox_event", "processed_message", "waiting_record", "migration_rejected");
+
+    private static long rows(JdbcTemplate jdbc, List<String> tables) {
+        return tables.stream().mapToLong(t -> jdbc.queryForObject("select count(*) from " + t, Long.class)).sum();
+    }
+
+    /**
+     * COPY of the tables' rows (exported to a file first) into empty twins made {@code like} them
+     * {@code including} what is given: the load alone is timed. Through a file, so that tables of
+     * millions of rows do not go through the heap.
+     */
+    private static double copyAll(HikariDataSource crm, List<String> tables, String including) throws Exception {
+        double seconds = 0;
+        Path file = Files.createTempFile("copy", ".txt");
         try (Connection c = crm.getConnection()) {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-            ByteArrayOutputStream rows = new ByteArrayOutputStream();
-            copy.copyOut("COPY " + table + " TO STDOUT", rows);
-            c.createStatement().execute("create table bench_" + table + " (like " + table + " including defaults)");
-            long started = System.nanoTime();
-            copy.copyIn("COPY bench_" + table + " FROM STDIN", new ByteArrayInputStream(rows.toByteArray()));
-            return (System.nanoTime() - started) / 1e9;
+            for (String table : tables) {
+                try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+                    copy.copyOut("COPY " + table + " TO STDOUT", out);
+                }
+                String twin = "bench_" + including + "_" + table;
+                c.createStatement().execute("create table " + twin + " (like " + table + " including " + including + ")");
+                long started = System.nanoTime();
+                try (var in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                    copy.copyIn("COPY " + twin + " FROM STDIN", in);
+                }
+                seconds += (System.nanoTime() - started) / 1e9;
+            }
+        } finally {
+            Files.deleteIfExists(file);
         }
+        return seconds;
     }
 }

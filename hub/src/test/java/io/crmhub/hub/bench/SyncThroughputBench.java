@@ -1,6 +1,7 @@
 package io.crmhub.hub.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.embedded.ProcessCpu;
 import io.crmhub.hub.HubApplication;
 import io.crmhub.transformers.model.SourceRecord;
 import org.apache.camel.CamelContext;
@@ -299,22 +300,10 @@ class SyncThroughputBench {
      * PostgreSQL, under /usr/lib, is left out).
      */
     private static Measured measured(int n, java.util.concurrent.Callable<Double> contender) throws Exception {
-        long jvm = jvmCpuNanos();
-        long pg = postgresCpuNanos();
+        long jvm = ProcessCpu.jvmNanos();
+        long pg = ProcessCpu.postgresNanos();
         double rate = contender.call();
-        return new Measured(rate, (jvmCpuNanos() - jvm) / 1e3 / n, (postgresCpuNanos() - pg) / 1e3 / n);
-    }
-
-    private static long jvmCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
-    private static long postgresCpuNanos() {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres") && !c.startsWith("/usr/lib")).orElse(false))
-                .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
-                .sum();
+        return new Measured(rate, (ProcessCpu.jvmNanos() - jvm) / 1e3 / n, (ProcessCpu.postgresNanos() - pg) / 1e3 / n);
     }
 
     /** Rows in the tables a new account writes. */
