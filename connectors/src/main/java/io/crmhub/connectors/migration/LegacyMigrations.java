@@ -47,9 +47,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -258,6 +261,10 @@ public class LegacyMigrations implements AutoCloseable {
         Abandon(String why) {
             super(why, null, false, false);
         }
+
+        static Abandon stopping() {
+            return new Abandon("the hub is stopping; the run resumes from its last batch");
+        }
     }
 
     private MigrationReport execute(MigrationJob job, Run run) {
@@ -356,14 +363,14 @@ public class LegacyMigrations implements AutoCloseable {
                 RecordGroups records = new RecordGroups(source, step.mapping());
                 // The next batch is read, scrubbed and validated (no database) while this one is
                 // written: one batch ahead, so memory stays bounded whatever the source's size.
-                java.util.concurrent.Callable<Prepared> readNext = () -> {
+                Callable<Prepared> readNext = () -> {
                     List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
                     while (batch.size() < c.job.batchSize() && records.hasNext()) {
                         batch.add(records.next());
                     }
                     return batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
                 };
-                java.util.concurrent.Future<Prepared> next = executor.submit(readNext);
+                Future<Prepared> next = executor.submit(readNext);
                 try {
                     Prepared batch;
                     while ((batch = ahead(next)) != null) {
@@ -371,7 +378,7 @@ public class LegacyMigrations implements AutoCloseable {
                         apply(c, step, writer, batch);
                         logProgress(c, step, source, doneAtStart, false);
                         if (Thread.currentThread().isInterrupted()) {
-                            throw new Abandon("the hub is stopping; the run resumes from its last batch");
+                            throw Abandon.stopping();
                         }
                     }
                 } finally {
@@ -380,7 +387,7 @@ public class LegacyMigrations implements AutoCloseable {
                         next.get();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                    } catch (java.util.concurrent.ExecutionException ignored) {
+                    } catch (ExecutionException ignored) {
                         // a batch nobody will write: the failure that matters is the one thrown above
                     }
                 }
@@ -395,13 +402,13 @@ public class LegacyMigrations implements AutoCloseable {
     }
 
     /** The batch read ahead, or null at the end of the source; a failure to read it is this thread's. */
-    private static Prepared ahead(java.util.concurrent.Future<Prepared> next) throws java.io.IOException {
+    private static Prepared ahead(Future<Prepared> next) throws java.io.IOException {
         try {
             return next.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Abandon("the hub is stopping; the run resumes from its last batch");
-        } catch (java.util.concurrent.ExecutionException e) {
+            throw Abandon.stopping();
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof java.io.IOException io) {
                 throw io;
             }
