@@ -28,7 +28,10 @@ import java.util.StringJoiner;
  */
 final class BulkSql {
 
-    /** A column: its name, the SQL type its text is cast to, and the value used when the text is null (or null). */
+    /**
+     * A column: its name, the SQL type an update casts its text to (a COPY parses into the table's
+     * own types), and the value a COPY writes when a row's is null (or null).
+     */
     record Col(String name, String sqlType, String whenNull) {
 
         Col(String name, String sqlType) {
@@ -36,8 +39,7 @@ final class BulkSql {
         }
 
         String value() {
-            String cast = "cast(u." + name + " as " + sqlType + ")";
-            return whenNull == null ? cast : "coalesce(" + cast + ", '" + whenNull + "')";
+            return "cast(u." + name + " as " + sqlType + ")";
         }
     }
 

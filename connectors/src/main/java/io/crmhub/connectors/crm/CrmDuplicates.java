@@ -131,6 +131,10 @@ public class CrmDuplicates {
     public Checked check(CrmEntity entity, List<Subject> incoming) {
         // read before the look-up: whoever commits keys after it has moved the epoch (see confirm)
         long epoch = lockKeys ? jdbc.queryForObject("select n from match_epoch", Long.class) : 0;
+        return decide(entity, incoming, epoch);
+    }
+
+    private Checked decide(CrmEntity entity, List<Subject> incoming, long epoch) {
         List<List<String>> keys = incoming.stream().map(Subject::keys).toList();
         Map<String, Integer> inBatch = new HashMap<>();
         keys.forEach(ks -> ks.forEach(k -> inBatch.merge(k, 1, Integer::sum)));
@@ -251,7 +255,8 @@ public class CrmDuplicates {
         if (changed.isEmpty()) {
             return;
         }
-        List<Decision> decisions = check(entity, changed).decisions();
+        // nothing is created here, so nothing is confirmed: the epoch is not needed
+        List<Decision> decisions = decide(entity, changed, 0).decisions();
         List<Match> others = new ArrayList<>();
         for (int i = 0; i < changed.size(); i++) {
             String self = changed.get(i).id();
