@@ -304,6 +304,31 @@ class DuplicateSyncIT {
     }
 
     @Test
+    void onlyAChangeTheDuplicateCheckReadsReindexesTheRecordAndChecksItAgain() {
+        Instant t = Instant.parse("2025-08-10T09:00:00Z");
+        accounts.applyAll(List.of(account("RK-1", "Osprey Lenses GmbH", t, "CCITY", "Jena"),
+                account("RK-2", "Merlin Photonics GmbH", t, "CCITY", "Jena")));
+        String keysAndVersions = "select string_agg(key || '@' || xmin::text, ',' order by key) from match_key where crm_id = cast(? as uuid)";
+        String before = jdbc.queryForObject(keysAndVersions, String.class, crmId("RK-1"));
+
+        // new credit terms and status: fields the matcher does not read
+        assertThat(accounts.apply(account("RK-1", "Osprey Lenses GmbH", t.plusSeconds(60), "CCITY", "Jena", "CRTRM", "N30",
+                "CSTAT", "B")).count(Outcome.UPDATED)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("select credit_terms || ' ' || status from account where id = cast(? as uuid)", String.class,
+                crmId("RK-1"))).isEqualTo("NET_30 BLOCKED");
+        assertThat(jdbc.queryForObject(keysAndVersions, String.class, crmId("RK-1")))
+                .as("its blocking-key rows are the very same rows, not deleted and written again").isEqualTo(before);
+
+        // a new name: new keys, and the record is compared again with what it may now duplicate
+        assertThat(accounts.apply(account("RK-1", "Merlin Photonics Jena GmbH", t.plusSeconds(120), "CCITY", "Jena"))
+                .count(Outcome.UPDATED)).isEqualTo(1);
+        String after = jdbc.queryForObject(keysAndVersions, String.class, crmId("RK-1"));
+        assertThat(after).isNotEqualTo(before).contains("merlin").doesNotContain("osprey");
+        assertThat(count("select count(*) from duplicate_candidate where status = 'OPEN' and ((crm_id = cast(? as uuid) and other_id = cast(? as uuid)) or (crm_id = cast(? as uuid) and other_id = cast(? as uuid)))",
+                crmId("RK-1"), crmId("RK-2"), crmId("RK-2"), crmId("RK-1"))).as("proposed for review after the rename").isEqualTo(1);
+    }
+
+    @Test
     void twoWritersCreatingTheSameNewCompaniesAtOnceCreateEachOnce() throws Exception {
         Instant t = Instant.parse("2025-04-10T09:00:00Z");
         ExecutorService pool = Executors.newFixedThreadPool(2);

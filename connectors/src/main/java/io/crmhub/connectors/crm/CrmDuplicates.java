@@ -94,6 +94,20 @@ public class CrmDuplicates {
         return CrmEntity.ACCOUNT.equals(entity) || CrmEntity.CONTACT.equals(entity);
     }
 
+    /** The fields {@link #subject} reads: a change to none of them changes neither keys nor decisions. */
+    private static final Map<CrmEntity, Set<String>> MATCH_FIELDS = Map.of(
+            CrmEntity.CONTACT, Set.of("firstName", "lastName", "email", "phone", "account"),
+            CrmEntity.ACCOUNT, Set.of("name", "website", "email", "phone", "street", "postalCode", "city", "country"));
+
+    /** The fields whose values the duplicate check of {@code entity} reads. */
+    public static Set<String> matchFields(CrmEntity entity) {
+        Set<String> fields = MATCH_FIELDS.get(entity);
+        if (fields == null) {
+            throw new IllegalArgumentException("no duplicate check for " + entity.type());
+        }
+        return fields;
+    }
+
     /** A CRM record's canonical values as the matcher reads them. */
     public Subject subject(CrmEntity entity, UUID id, Map<String, String> values) {
         if (CrmEntity.CONTACT.equals(entity)) {

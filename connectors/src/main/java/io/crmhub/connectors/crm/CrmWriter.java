@@ -95,6 +95,7 @@ public class CrmWriter {
     private final Set<String> sourceOwned;
     private final Duration skewTolerance;
     private final CrmDuplicates duplicates;
+    private final Set<String> matchFields;
     private final BulkSql insert;
     private final BulkSql update;
     private final BulkSql insertLines;
@@ -120,6 +121,7 @@ public class CrmWriter {
                      ObjectMapper json, Map<String, String> references, Set<String> crmOwned, Set<String> sourceOwned,
                      Duration skewTolerance, CrmDuplicates duplicates) {
         this.duplicates = duplicates != null && duplicates.checks(entity) ? duplicates : null;
+        this.matchFields = this.duplicates == null ? Set.of() : CrmDuplicates.matchFields(entity);
         this.entity = entity;
         this.consumer = entity.type().toLowerCase(Locale.ROOT) + "-sync";
         this.jdbc = crmJdbc;
@@ -280,14 +282,15 @@ public class CrmWriter {
         }
         duplicates.indexNew(entity, created);
         duplicates.propose(entity, proposals, system);
+        // Only a change the duplicate check can see moves keys or decisions: new credit terms or a
+        // new status (most of a running sync's updates) leave both as they are.
         Set<UUID> changed = new HashSet<>();
         for (Change c : updates) {
-            Outcome o = out[c.index].outcome();
-            if (o == Outcome.UPDATED || o == Outcome.CONFLICT) {
+            if (c.matchChanged) {
                 changed.add(c.crmId);
             }
         }
-        links.forEach(c -> changed.add(c.crmId));
+        links.stream().filter(c -> c.matchChanged).forEach(c -> changed.add(c.crmId));
         duplicates.reindexAndRecheck(entity, changed, system);
         Set<UUID> ours = new HashSet<>(changed);
         creates.forEach(c -> ours.add(c.crmId));
@@ -465,6 +468,8 @@ public class CrmWriter {
             if (written || c.linesDiffer) {
                 rows.add(row(merged, c.crmId, false));
             }
+            c.matchChanged = duplicates != null && written && matchFields.stream()
+                    .anyMatch(f -> !java.util.Objects.equals(now.get(f), merged.get(f)));
             if (c.linesDiffer) {
                 replaceLines.add(c);
             }
@@ -647,6 +652,8 @@ public class CrmWriter {
         /** a sure duplicate of the record {@code crmId}: linked to it, not created */
         boolean linked;
         boolean fillOnly;
+        /** written with a new value in a field the duplicate check reads */
+        boolean matchChanged;
 
         Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {
             this.index = index;

@@ -117,16 +117,29 @@ class SyncThroughputBench {
             publish(topic, realPrefix, n, i -> base.plusMillis(i), 0);
             Measured real = measured(n, () -> drain("account-kafka-to-crm", n, () -> (long) outcomes.count("CREATED"), realBefore,
                     () -> count(jdbc, "select count(*) from xref where external_id like '" + realPrefix + "-%'")));
+
+            // The same records changed a day later in the ERP (new credit terms), as most of a
+            // running sync's traffic is: the plain client upserts over its rows, the route updates.
+            publish(PlainClient.TOPIC, "P" + round, n, i -> base.plusSeconds(86_400).plusMillis(i), 0, 1);
+            Measured plainUpdate = measured(n, () -> plainClient.drain(n));
+            long updatedBefore = (long) outcomes.count("UPDATED");
+            publish(topic, realPrefix, n, i -> base.plusSeconds(86_400).plusMillis(i), 0, 1);
+            Measured realUpdate = measured(n, () -> drain("account-kafka-to-crm", n, () -> (long) outcomes.count("UPDATED"), updatedBefore,
+                    () -> count(jdbc, "select count(*) from xref x join account a on a.id = x.crm_id where x.external_id like '"
+                            + realPrefix + "-%' and a.credit_terms = 'NET_30'")));
             if (round > 0) {
-                rounds.add(new Measured[]{naive, plain, writer, real});
-                System.out.printf("BENCH   round %d: naive %,.0f, plain client %,.0f, route's work alone %,.0f, real route %,.0f events/s%n",
-                        round, naive.rate(), plain.rate(), writer.rate(), real.rate());
+                rounds.add(new Measured[]{naive, plain, writer, real, plainUpdate, realUpdate});
+                System.out.printf("BENCH   round %d: naive %,.0f, plain client %,.0f, route's work alone %,.0f, real route %,.0f events/s;"
+                                + " updates: plain client %,.0f, real route %,.0f events/s%n",
+                        round, naive.rate(), plain.rate(), writer.rate(), real.rate(), plainUpdate.rate(), realUpdate.rate());
             }
         }
         double naive = median(rounds, 0, Measured::rate);
         double plain = median(rounds, 1, Measured::rate);
         double writer = median(rounds, 2, Measured::rate);
         double real = median(rounds, 3, Measured::rate);
+        double plainUpdate = median(rounds, 4, Measured::rate);
+        double realUpdate = median(rounds, 5, Measured::rate);
 
         System.out.printf("%nBENCH Kafka->CRM, %d rounds of %d events after a warm-up round of %d, %s consumer threads, batches of %s, 2 cores (median, range):%n",
                 ROUNDS, EVENTS, WARMUP, env.getProperty("hub.kafka.consumers"), env.getProperty("hub.kafka.batch-size"));
@@ -145,6 +158,12 @@ class SyncThroughputBench {
                 median(rounds, 1, Measured::jvmMicros), median(rounds, 1, Measured::postgresMicros),
                 median(rounds, 2, Measured::jvmMicros), median(rounds, 2, Measured::postgresMicros),
                 median(rounds, 3, Measured::jvmMicros), median(rounds, 3, Measured::postgresMicros));
+        System.out.printf("BENCH   updates of known accounts (credit terms changed): plain client upsert %,.0f events/s (%s), "
+                        + "real route %,.0f events/s (%s; %.2f x plain client)%n",
+                plainUpdate, range(rounds, 4), realUpdate, range(rounds, 5), realUpdate / plainUpdate);
+        System.out.printf("BENCH   CPU per update, hub JVM + PostgreSQL, median: plain %.0f + %.0f us, real route %.0f + %.0f us%n",
+                median(rounds, 4, Measured::jvmMicros), median(rounds, 4, Measured::postgresMicros),
+                median(rounds, 5, Measured::jvmMicros), median(rounds, 5, Measured::postgresMicros));
 
         plainClient.close();
         // Steady load: each event carries its send time; latency = CRM commit time - send time.
@@ -255,6 +274,12 @@ class SyncThroughputBench {
 
     private void publish(String topic, String prefix, int n, java.util.function.IntFunction<Instant> changedAt, int perSecond)
             throws Exception {
+        publish(topic, prefix, n, changedAt, perSecond, 0);
+    }
+
+    /** Publishes n records; a revision above 0 is the same records with new credit terms. */
+    private void publish(String topic, String prefix, int n, java.util.function.IntFunction<Instant> changedAt, int perSecond,
+                         int revision) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "acks", "all", "linger.ms", 5),
                 new StringSerializer(), new StringSerializer())) {
@@ -267,7 +292,7 @@ class SyncThroughputBench {
                         LockSupport.parkNanos(wait);
                     }
                 }
-                SourceRecord r = record(prefix, i, changedAt.apply(i));
+                SourceRecord r = record(prefix, i, changedAt.apply(i), revision);
                 producer.send(new ProducerRecord<>(topic, r.externalId(), json.writeValueAsString(r)));
             }
             producer.flush();
@@ -275,6 +300,10 @@ class SyncThroughputBench {
     }
 
     private static SourceRecord record(String prefix, int i, Instant changedAt) {
+        return record(prefix, i, changedAt, 0);
+    }
+
+    private static SourceRecord record(String prefix, int i, Instant changedAt, int revision) {
         String id = prefix + "-" + i;
         Map<String, String> cols = new LinkedHashMap<>();
         cols.put("CUSTNO", id);
@@ -287,6 +316,9 @@ class SyncThroughputBench {
         cols.put("CCTRY", "DE");
         cols.put("CSTAT", "A");
         cols.put("CEMAL", "info@" + id.toLowerCase(java.util.Locale.ROOT) + ".example");
+        if (revision > 0) {
+            cols.put("CRTRM", "N30");
+        }
         return new SourceRecord("erp", "account", id, changedAt, cols);
     }
 
