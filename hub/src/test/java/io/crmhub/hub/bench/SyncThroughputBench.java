@@ -277,16 +277,29 @@ class SyncThroughputBench {
         publish(topic, prefix, n, changedAt, perSecond, 0);
     }
 
-    /** Publishes n records; a revision above 0 is the same records with new credit terms. */
+    /** Publishes n records; a revision above 0 is the same records with new credit terms, in shuffled order. */
     private void publish(String topic, String prefix, int n, java.util.function.IntFunction<Instant> changedAt, int perSecond,
                          int revision) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "acks", "all", "linger.ms", 5),
                 new StringSerializer(), new StringSerializer())) {
+            // Changes reach known records in no relation to the order they were created in: the
+            // revisions go out shuffled (the same order for every contender).
+            int[] order = java.util.stream.IntStream.range(0, n).toArray();
+            if (revision > 0) {
+                java.util.Random random = new java.util.Random(n);
+                for (int k = n - 1; k > 0; k--) {
+                    int j = random.nextInt(k + 1);
+                    int swap = order[k];
+                    order[k] = order[j];
+                    order[j] = swap;
+                }
+            }
             long start = System.nanoTime();
-            for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                int i = order[k];
                 if (perSecond > 0) {
-                    long due = start + (long) i * 1_000_000_000L / perSecond;
+                    long due = start + (long) k * 1_000_000_000L / perSecond;
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
                         LockSupport.parkNanos(wait);
