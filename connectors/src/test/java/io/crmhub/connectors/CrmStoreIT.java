@@ -12,6 +12,8 @@ import io.crmhub.connectors.crm.CrmAccountEdits;
 import io.crmhub.connectors.crm.CrmReadModel;
 import io.crmhub.connectors.crm.CrmStoreConfiguration;
 import io.crmhub.connectors.erp.ErpChangeReader;
+import io.crmhub.connectors.store.Housekeeping;
+import io.crmhub.connectors.store.HousekeepingProperties;
 import io.crmhub.connectors.store.PollerLeases;
 import io.crmhub.connectors.store.QuarantineStore;
 import io.crmhub.connectors.store.Watermarks;
@@ -27,6 +29,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -85,6 +88,47 @@ class CrmStoreIT {
         cols.put("CCTRY", "D");
         cols.put("CSTAT", "A");
         return new SourceRecord("erp", "account", custno, changedAt, cols);
+    }
+
+    @Test
+    void housekeepingRemovesOnlyKeysAndPublishedEventsPastTheirRetentionAndAChangeDeliveredAgainIsStillRefused() {
+        var j = jdbc.getJdbcTemplate();
+        for (int i = 0; i < 5; i++) {
+            j.update("insert into processed_message (consumer, message_key, processed_at) values ('hk', ?, now() - interval '40 days')", "old-" + i);
+        }
+        for (int i = 0; i < 2; i++) {
+            j.update("insert into processed_message (consumer, message_key, processed_at) values ('hk', ?, now() - interval '29 days')", "kept-" + i);
+        }
+        UUID aggregate = UUID.randomUUID();
+        String event = "insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload, created_at, published_at) "
+                + "values ('ACCOUNT', ?, ?, 'CRM', '{}', now() - cast(? as interval), now() - cast(? as interval))";
+        for (int i = 0; i < 3; i++) {
+            j.update(event, aggregate, "PUBLISHED_8_DAYS_AGO", "8 days", "8 days");
+        }
+        j.update(event, aggregate, "PUBLISHED_6_DAYS_AGO", "6 days", "6 days");
+        j.update("insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload, created_at) "
+                + "values ('ACCOUNT', ?, 'NEVER_PUBLISHED', 'CRM', '{}', now() - interval '30 days')", aggregate);
+
+        // chunks of 2: five keys go in three statements, three events in two
+        Housekeeping housekeeping = new Housekeeping(jdbc, new HousekeepingProperties(Duration.ofDays(30), Duration.ofDays(7),
+                Duration.ofHours(1), 2), Clock.systemUTC());
+        assertThat(housekeeping.purge()).isEqualTo(new Housekeeping.Purged(5, 3));
+        assertThat(j.queryForList("select message_key from processed_message where consumer = 'hk' order by 1", String.class))
+                .containsExactly("kept-0", "kept-1");
+        assertThat(j.queryForList("select event_type from outbox_event where aggregate_id = ? order by 1", String.class, aggregate))
+                .as("a recent event and one that never went out stay").containsExactly("NEVER_PUBLISHED", "PUBLISHED_6_DAYS_AGO");
+        assertThat(housekeeping.purge()).isEqualTo(new Housekeeping.Purged(0, 0));
+
+        // a change applied, its key removed at the end of its retention, the change delivered again:
+        // its version in the cross-reference refuses it
+        SourceRecord change = erpRow("HK-1", "Haushalt GmbH", Instant.parse("2024-05-01T10:00:00Z"));
+        assertThat(writer.apply(mapper.map(change)).outcome()).isEqualTo(Outcome.CREATED);
+        String written = "select count(*) || ' at version ' || max(version) from account where name = 'Haushalt GmbH'";
+        String once = j.queryForObject(written, String.class);
+        j.update("update processed_message set processed_at = now() - interval '31 days' where message_key = ?", change.versionKey());
+        assertThat(housekeeping.purge().processedKeys()).isEqualTo(1);
+        assertThat(writer.apply(mapper.map(change)).outcome()).isEqualTo(Outcome.STALE);
+        assertThat(j.queryForObject(written, String.class)).as("one account, not written again").isEqualTo(once).startsWith("1 at");
     }
 
     @Test

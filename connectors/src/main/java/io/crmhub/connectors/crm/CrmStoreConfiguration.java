@@ -3,6 +3,8 @@ package io.crmhub.connectors.crm;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.config.HubProperties;
 import io.crmhub.connectors.config.Pools;
+import io.crmhub.connectors.store.Housekeeping;
+import io.crmhub.connectors.store.HousekeepingProperties;
 import org.flywaydb.core.Flyway;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,8 +15,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import javax.sql.DataSource;
+import java.time.Clock;
 
-/** The CRM store's connection pool, schema migration (Flyway) and transactions. */
+/** The CRM store's connection pool, schema migration (Flyway), transactions and housekeeping. */
 @Configuration(proxyBeanMethods = false)
 public class CrmStoreConfiguration {
 
@@ -50,5 +53,10 @@ public class CrmStoreConfiguration {
     @Primary
     public NamedParameterJdbcTemplate crmJdbc(DataSource crmDataSource) {
         return new NamedParameterJdbcTemplate(crmDataSource);
+    }
+
+    @Bean
+    public Housekeeping housekeeping(NamedParameterJdbcTemplate crmJdbc, HousekeepingProperties housekeeping) {
+        return new Housekeeping(crmJdbc, housekeeping, Clock.systemUTC());
     }
 }
