@@ -20,7 +20,18 @@ public final class Mojibake {
     }
 
     public static boolean suspicious(String s) {
-        return s != null && SIGNS.matcher(s).find();
+        return s != null && hasLead(s) && SIGNS.matcher(s).find();
+    }
+
+    /** Whether any character could lead a pair: most values are plain text and skip the pattern. */
+    private static boolean hasLead(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '\u00C2' && c <= '\u00F4') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The repaired text, or the text itself when it is not mojibake. */
