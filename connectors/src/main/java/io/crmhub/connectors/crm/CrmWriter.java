@@ -285,12 +285,7 @@ public class CrmWriter {
         // Only a change the duplicate check can see moves keys or decisions: new credit terms or a
         // new status (most of a running sync's updates) leave both as they are.
         Set<UUID> changed = new HashSet<>();
-        for (Change c : updates) {
-            if (c.matchChanged) {
-                changed.add(c.crmId);
-            }
-        }
-        links.stream().filter(c -> c.matchChanged).forEach(c -> changed.add(c.crmId));
+        java.util.stream.Stream.concat(updates.stream(), links.stream()).filter(c -> c.matchChanged).forEach(c -> changed.add(c.crmId));
         duplicates.reindexAndRecheck(entity, changed, system);
         Set<UUID> ours = new HashSet<>(changed);
         creates.forEach(c -> ours.add(c.crmId));
@@ -468,8 +463,7 @@ public class CrmWriter {
             if (written || c.linesDiffer) {
                 rows.add(row(merged, c.crmId, false));
             }
-            c.matchChanged = duplicates != null && written && matchFields.stream()
-                    .anyMatch(f -> !java.util.Objects.equals(now.get(f), merged.get(f)));
+            c.matchChanged = matchFields.stream().anyMatch(f -> !java.util.Objects.equals(now.get(f), merged.get(f)));
             if (c.linesDiffer) {
                 replaceLines.add(c);
             }
@@ -652,7 +646,7 @@ public class CrmWriter {
         /** a sure duplicate of the record {@code crmId}: linked to it, not created */
         boolean linked;
         boolean fillOnly;
-        /** written with a new value in a field the duplicate check reads */
+        /** written with a new value in a field the duplicate check reads (none when there is no check) */
         boolean matchChanged;
 
         Change(int index, SourceRecord source, Map<String, String> values, List<Map<String, String>> lines) {
