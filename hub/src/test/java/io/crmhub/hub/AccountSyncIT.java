@@ -50,7 +50,8 @@ import static org.awaitility.Awaitility.await;
         "hub.kafka.consumers=4",
         "hub.retry.max-redeliveries=2",
         "hub.retry.initial-delay=10ms",
-        "hub.retry.max-delay=50ms"})
+        "hub.retry.max-delay=50ms",
+        "hub.metrics.backlog-refresh=200ms"})
 class AccountSyncIT {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -79,6 +80,8 @@ class AccountSyncIT {
     org.apache.camel.CamelContext camel;
     @Autowired
     io.crmhub.connectors.crm.CrmAccountEdits edits;
+    @Autowired
+    io.crmhub.hub.health.BacklogMetrics backlog;
 
     /** The demo ERP's accounts load at start-up; counters compared by a test must not include them. */
     @org.junit.jupiter.api.BeforeEach
@@ -227,6 +230,7 @@ class AccountSyncIT {
         JdbcTemplate jdbc = crmJdbc.getJdbcTemplate();
         // The poison: data a database rule refuses until the rule is fixed.
         jdbc.execute("alter table account add constraint it_no_poison check (name <> 'POISON GmbH')");
+        long unreplayedBefore = await().atMost(WAIT).until(backlog.figures()::getDeadLettersUnreplayed, n -> n >= 0);
         List<SourceRecord> events = new ArrayList<>();
         Instant base = Instant.parse("2025-04-01T08:00:00Z");
         for (int i = 0; i < 1000; i++) {
@@ -246,6 +250,8 @@ class AccountSyncIT {
         assertThat(poison.payload()).contains("POISON GmbH");
         assertThat(count("select count(*) from xref where external_id = 'T5-POISON'")).isZero();
 
+        await().atMost(WAIT).until(backlog.figures()::getDeadLettersUnreplayed, n -> n == unreplayedBefore + 1);
+
         String replay = "/api/dead-letters/" + poison.partition() + "/" + poison.offset() + "/replay";
         assertThat(post("viewer", replay, "{\"reason\":\"constraint fixed\"}").statusCode()).isEqualTo(403);
         jdbc.execute("alter table account drop constraint it_no_poison");
@@ -253,11 +259,38 @@ class AccountSyncIT {
         assertThat(replayed.statusCode()).as(replayed.body()).isEqualTo(200);
         await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id = 'T5-POISON'") == 1);
         assertThat(post("admin", replay, "{}").statusCode()).as("replayed once unless forced").isEqualTo(409);
+        await().atMost(WAIT).until(backlog.figures()::getDeadLettersUnreplayed, n -> n == unreplayedBefore);
         assertThat(deadLetters.list(1000).stream().filter(d -> "T5-POISON".equals(d.key())).findFirst().orElseThrow().replayed()).isTrue();
         System.out.printf("FIGURES test5: 1000 good + 1 poison -> %d applied, poison at %s/%d/%d, cause '%s', replayed -> %d row%n",
                 count("select count(*) from xref where external_id like 'T5-0%'"), env.getProperty("hub.topics.dead-letter"),
                 poison.partition(), poison.offset(), poison.headers().get("hub-dlq-cause"),
                 count("select count(*) from xref where external_id = 'T5-POISON'"));
+    }
+
+    @Test
+    void aStoppedConsumerLeavesAVisibleLagThatDrainsWhenItStartsAgain() throws Exception {
+        String lag = env.getProperty("camel.component.kafka.group-id") + " " + env.getProperty("hub.topics.erp-account-changed");
+        await().atMost(WAIT).until(() -> backlog.figures().getConsumerLag().get(lag), n -> n == 0);
+        var routes = camel.getRouteController();
+        // The poller too: nothing but this test's 50 changes reaches the topic meanwhile.
+        routes.stopRoute("account-erp-to-kafka");
+        routes.stopRoute("account-kafka-to-crm");
+        List<SourceRecord> events = new ArrayList<>();
+        Instant base = Instant.parse("2025-06-01T08:00:00Z");
+        for (int i = 0; i < 50; i++) {
+            events.add(account(String.format("T6-%05d", i), "Rückstand " + i + " KG", base.plusSeconds(i)));
+        }
+        try {
+            publish(events);
+            await().atMost(WAIT).until(() -> backlog.figures().getConsumerLag().get(lag), n -> n == 50);
+            assertThat(count("select count(*) from xref where external_id like 'T6-%'")).isZero();
+        } finally {
+            routes.startRoute("account-kafka-to-crm");
+            routes.startRoute("account-erp-to-kafka");
+        }
+        await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like 'T6-%'") == 50
+                && backlog.figures().getConsumerLag().get(lag) == 0);
+        System.out.printf("FIGURES backlog: consumer stopped, 50 changes published -> lag 50; started again -> 50 applied, lag 0%n");
     }
 
     @Test

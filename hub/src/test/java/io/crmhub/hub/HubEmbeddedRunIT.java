@@ -45,7 +45,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "hub.embedded.data-dir=",
         "hub.erp.poll-interval=300ms",
-        "hub.retry.initial-delay=10ms"})
+        "hub.retry.initial-delay=10ms",
+        "hub.metrics.backlog-refresh=200ms"})
 class HubEmbeddedRunIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -157,6 +158,38 @@ class HubEmbeddedRunIT {
         HttpResponse<String> r = send("viewer", HttpRequest.newBuilder(uri("/actuator/prometheus")).GET());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("routeId=\"account-kafka-to-crm\"").contains("hikaricp_connections");
+    }
+
+    @Test
+    void backlogsShowWhatWaitsInPrometheusAndInJmx() throws Exception {
+        // The demo's refused and waiting records; its changes all consumed, its events all published.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            String body = send("viewer", HttpRequest.newBuilder(uri("/actuator/prometheus")).GET()).body();
+            assertThat(gauge(body, "crmhub_quarantine_open", "entity=\"ACCOUNT\"")).isEqualTo(4.0);
+            assertThat(gauge(body, "crmhub_quarantine_open", "entity=\"CONTACT\"")).isEqualTo(2.0);
+            assertThat(gauge(body, "crmhub_sync_waiting", "entity=\"CONTACT\"")).isEqualTo(1.0);
+            assertThat(gauge(body, "crmhub_sync_waiting", "entity=\"ORDER\"")).isEqualTo(1.0);
+            assertThat(gauge(body, "crmhub_sync_poller_active", "source=\"erp.account\"")).isEqualTo(1.0);
+            assertThat(gauge(body, "crmhub_kafka_consumer_lag", "topic=\"" + env.getProperty("hub.topics.erp-account-changed") + "\""))
+                    .isEqualTo(0.0);
+            assertThat(gauge(body, "crmhub_outbox_pending", "")).isEqualTo(0.0);
+            assertThat(gauge(body, "crmhub_dead_letters_unreplayed", "")).isEqualTo(0.0);
+        });
+        JsonNode quarantine = getJson("viewer", "/actuator/jolokia/read/io.crmhub:type=Backlog/QuarantineOpen").get("value");
+        assertThat(quarantine.get("ACCOUNT").asLong()).isEqualTo(4);
+        assertThat(quarantine.get("CONTACT").asLong()).isEqualTo(2);
+        assertThat(getJson("viewer", "/actuator/jolokia/read/io.crmhub:type=Backlog/Problem").get("value").isNull()).isTrue();
+    }
+
+    /** The value of a gauge in Prometheus' text format: the series of that name whose labels contain {@code label}. */
+    private static double gauge(String body, String name, String label) {
+        Matcher m = Pattern.compile("^" + name + "(?:\\{([^}]*)\\})? (\\S+)$", Pattern.MULTILINE).matcher(body);
+        while (m.find()) {
+            if (m.group(1) == null ? label.isEmpty() : m.group(1).contains(label)) {
+                return Double.parseDouble(m.group(2));
+            }
+        }
+        throw new AssertionError("no " + name + " {" + label + "} in the scrape");
     }
 
     @Test

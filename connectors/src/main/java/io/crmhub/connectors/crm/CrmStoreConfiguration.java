@@ -5,6 +5,7 @@ import io.crmhub.connectors.config.HubProperties;
 import io.crmhub.connectors.config.Pools;
 import io.crmhub.connectors.store.Housekeeping;
 import io.crmhub.connectors.store.HousekeepingProperties;
+import io.crmhub.connectors.store.StoreBacklog;
 import org.flywaydb.core.Flyway;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,7 +18,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import javax.sql.DataSource;
 import java.time.Clock;
 
-/** The CRM store's connection pool, schema migration (Flyway), transactions and housekeeping. */
+/** The CRM store's connection pool, schema migration (Flyway), transactions, housekeeping and backlog. */
 @Configuration(proxyBeanMethods = false)
 public class CrmStoreConfiguration {
 
@@ -58,5 +59,10 @@ public class CrmStoreConfiguration {
     @Bean
     public Housekeeping housekeeping(NamedParameterJdbcTemplate crmJdbc, HousekeepingProperties housekeeping) {
         return new Housekeeping(crmJdbc, housekeeping, Clock.systemUTC());
+    }
+
+    @Bean
+    public StoreBacklog storeBacklog(NamedParameterJdbcTemplate crmJdbc) {
+        return new StoreBacklog(crmJdbc.getJdbcTemplate());
     }
 }

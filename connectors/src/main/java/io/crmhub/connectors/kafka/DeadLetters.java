@@ -89,6 +89,24 @@ public class DeadLetters {
     }
 
     /**
+     * The dead letters the topic still holds that nobody has replayed: what waits for an operator.
+     * Counted by offsets (the dead-letter channel's producer writes no transaction markers).
+     */
+    public long unreplayed(KafkaBacklog kafka) {
+        Map<Integer, KafkaBacklog.Range> held = kafka.ranges(topic);
+        long replayed = jdbc.query("select partition, \"offset\" from dead_letter_replay where topic = :topic",
+                Map.of("topic", topic), (rs, i) -> {
+                    KafkaBacklog.Range r = held.get(rs.getInt(1));
+                    return r != null && r.holds(rs.getLong(2));
+                }).stream().filter(Boolean::booleanValue).count();
+        return held.values().stream().mapToLong(KafkaBacklog.Range::size).sum() - replayed;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /**
      * Sends dead letter {@code partition}/{@code offset} back to its source topic.
      *
      * @throws IllegalStateException when it was replayed before and {@code force} is false
