@@ -23,6 +23,9 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import javax.sql.DataSource;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +54,8 @@ import static org.awaitility.Awaitility.await;
         "hub.retry.max-redeliveries=2",
         "hub.retry.initial-delay=10ms",
         "hub.retry.max-delay=50ms",
-        "hub.metrics.backlog-refresh=200ms"})
+        "hub.metrics.backlog-refresh=200ms",
+        "hub.crm.connection-timeout=2s"})
 class AccountSyncIT {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -265,6 +269,49 @@ class AccountSyncIT {
                 count("select count(*) from xref where external_id like 'T5-0%'"), env.getProperty("hub.topics.dead-letter"),
                 poison.partition(), poison.offset(), poison.headers().get("hub-dlq-cause"),
                 count("select count(*) from xref where external_id = 'T5-POISON'"));
+    }
+
+    @Test
+    void anOutageOfTheCrmStoreHoldsChangesBackUntilItEndsAndDeadLettersNone() throws Exception {
+        long failedBefore = failedAttempts("apply-account-change");
+        String db = crmJdbc.getJdbcTemplate().queryForObject("select current_database()", String.class);
+        List<SourceRecord> events = new ArrayList<>();
+        Instant base = Instant.parse("2025-07-01T08:00:00Z");
+        for (int i = 0; i < 100; i++) {
+            events.add(account(String.format("T7-%05d", i), "Ausfall " + i + " OHG", base.plusSeconds(i)));
+        }
+        // The CRM store goes away: its connections are cut and it takes no new ones.
+        String adminUrl = env.getProperty("hub.crm.url").replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1postgres");
+        long failedDuring;
+        try (Connection admin = DriverManager.getConnection(adminUrl, env.getProperty("hub.crm.username"),
+                env.getProperty("hub.crm.password", ""));
+             Statement sql = admin.createStatement()) {
+            sql.execute("alter database \"" + db + "\" with allow_connections false");
+            try {
+                sql.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
+                publish(events);
+                // Longer than the retry budget of a faulty message: each of the 4 consumers tries its
+                // record 6 times, where max-redeliveries (2) would have dead-lettered it after 3.
+                await().atMost(WAIT).until(() -> failedAttempts("apply-account-change") >= failedBefore + 4 * 6);
+                failedDuring = failedAttempts("apply-account-change") - failedBefore;
+            } finally {
+                sql.execute("alter database \"" + db + "\" with allow_connections true");
+            }
+        }
+        // The pool comes back with the store: the first look-ups may still find it empty.
+        await().atMost(WAIT).ignoreExceptions().until(() -> count("select count(*) from xref where external_id like 'T7-%'") == 100
+                || deadLetters.list(1000).stream().anyMatch(d -> d.key() != null && d.key().startsWith("T7-")));
+        assertThat(deadLetters.list(1000)).noneMatch(d -> d.key() != null && d.key().startsWith("T7-"));
+        assertThat(count("select count(*) from account where name like 'Ausfall %'")).isEqualTo(100);
+        System.out.printf("FIGURES outage: CRM store refused connections, 100 changes published -> %d failed attempts, "
+                + "0 dead letters; store back -> %d applied%n", failedDuring, count("select count(*) from xref where external_id like 'T7-%'"));
+    }
+
+    /** Failed calls of a route step, every redelivery counted (Camel's JMX statistics). */
+    private long failedAttempts(String processorId) throws Exception {
+        var processor = camel.getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
+                .getManagedProcessor(processorId);
+        return processor == null ? 0 : processor.getExchangesFailed();
     }
 
     @Test

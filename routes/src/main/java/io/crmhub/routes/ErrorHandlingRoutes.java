@@ -1,15 +1,21 @@
 package io.crmhub.routes;
 
+import io.crmhub.connectors.Outages;
 import io.crmhub.connectors.config.HubProperties;
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.support.PredicateToExpressionAdapter;
 import org.springframework.stereotype.Component;
 
 /**
  * The hub's shared error handling; routes opt in by id.
  * <ul>
- *   <li>{@code kafka-consumer}: transient failures are redelivered with exponential back-off; a
- *   message that still fails goes, exactly as it arrived, to the dead-letter topic with its cause
- *   and source offset, and the rest of the partition keeps flowing.</li>
+ *   <li>{@code kafka-consumer}: a failed message is redelivered with exponential back-off; one that
+ *   still fails goes, exactly as it arrived, to the dead-letter topic with its cause and source
+ *   offset, and the rest of the partition keeps flowing. A message that failed because a system
+ *   the hub needs is down ({@link Outages}) is not at fault: it is tried again, at most every
+ *   {@code max-delay}, until that system is back, and never dead-lettered. Its partition waits
+ *   behind it (nothing after it is committed).</li>
  *   <li>{@code poller}: a failed poll is retried with back-off, then logged; nothing is committed, so
  *   the next poll reads the same changes again.</li>
  * </ul>
@@ -28,7 +34,7 @@ public class ErrorHandlingRoutes extends RouteConfigurationBuilder {
         routeConfiguration("kafka-consumer")
                 .errorHandler(deadLetterChannel("kafka:{{hub.topics.dead-letter}}")
                         .useOriginalMessage()
-                        .maximumRedeliveries(retry.maxRedeliveries())
+                        .retryWhile(new PredicateToExpressionAdapter(this::redeliver))
                         .redeliveryDelay(retry.initialDelay().toMillis())
                         .useExponentialBackOff()
                         .maximumRedeliveryDelay(retry.maxDelay().toMillis())
@@ -41,5 +47,11 @@ public class ErrorHandlingRoutes extends RouteConfigurationBuilder {
                         .redeliveryDelay(500)
                         .useExponentialBackOff()
                         .retryAttemptedLogLevel(org.apache.camel.LoggingLevel.WARN));
+    }
+
+    /** Again while its system is out, else up to {@code max-redeliveries} times. */
+    private boolean redeliver(Exchange exchange) {
+        return Outages.isOutage(exchange.getException())
+                || exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class) < retry.maxRedeliveries();
     }
 }

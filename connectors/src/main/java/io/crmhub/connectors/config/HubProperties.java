@@ -6,6 +6,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -130,12 +131,18 @@ public record HubProperties(
             @DefaultValue("10s") @NotNull Duration maxDelay) {
     }
 
-    /** The CRM store (PostgreSQL). */
+    /**
+     * The CRM store (PostgreSQL).
+     *
+     * @param connectionTimeout how long a statement waits for a pooled connection before it fails
+     *                          (and, in an outage, is tried again)
+     */
     public record Crm(
             @NotBlank @Pattern(regexp = "jdbc:postgresql:.*", message = "must be a jdbc:postgresql: URL") String url,
             @NotBlank String username,
             String password,
-            @DefaultValue("10") @Min(2) int poolSize) {
+            @DefaultValue("10") @Min(2) int poolSize,
+            @DefaultValue("30s") @NotNull @DurationMin(millis = 250) Duration connectionTimeout) {
     }
 
     /** The legacy ERP, any JDBC database, polled for changes. */

@@ -30,6 +30,7 @@ public class CrmStoreConfiguration {
     public HikariDataSource crmDataSource(HubProperties props) {
         HubProperties.Crm crm = props.crm();
         HikariDataSource ds = Pools.hikari("crm", crm.url(), crm.username(), crm.password(), crm.poolSize());
+        ds.setConnectionTimeout(crm.connectionTimeout().toMillis());
         migrate(ds);
         return ds;
     }

@@ -1,0 +1,65 @@
+package io.crmhub.connectors;
+
+import org.apache.kafka.common.errors.RetriableException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.CannotCreateTransactionException;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * Tells an outage of a system the hub depends on (a database or Kafka gone, restarting, out of
+ * connections; a deadlock or serialization failure) from a fault of the message itself. A message
+ * that failed because of an outage is not at fault: it waits for the system to come back, it never
+ * goes to the dead-letter topic. A statement time-out is not an outage: a message can cause it
+ * every time.
+ */
+public final class Outages {
+
+    private Outages() {
+    }
+
+    /** Whether the failure, or anything that caused it, is an outage. */
+    public static boolean isOutage(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            // Judged by the driver's own exception and SQL state, found down the chain: Spring's
+            // "resource failure" also stands for limits a message can hit every time (SQL state 54).
+            if (t instanceof CannotCreateTransactionException
+                    || t instanceof CannotGetJdbcConnectionException
+                    || t instanceof SQLTransientConnectionException
+                    || t instanceof SQLNonTransientConnectionException
+                    || t instanceof SQLRecoverableException
+                    || t instanceof ConnectException
+                    || t instanceof NoRouteToHostException
+                    || t instanceof SocketTimeoutException
+                    || t instanceof RetriableException
+                    || t instanceof SQLException sql && outageState(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * SQL states of outages: connection exceptions (08), insufficient resources (53, such as too
+     * many connections), a server shutting down or starting (57P01-57P03), serialization failures
+     * and deadlocks (40001, 40P01), and MariaDB's killed connection (70100).
+     */
+    static boolean outageState(String state) {
+        if (state == null) {
+            return false;
+        }
+        return state.startsWith("08") || state.startsWith("53")
+                || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                || state.equals("40001") || state.equals("40P01") || state.equals("70100");
+    }
+}

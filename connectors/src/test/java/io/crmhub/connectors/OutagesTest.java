@@ -1,0 +1,50 @@
+package io.crmhub.connectors;
+
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.transaction.CannotCreateTransactionException;
+
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OutagesTest {
+
+    @Test
+    void aSystemGoneOrBusyIsAnOutage() {
+        assertThat(Outages.isOutage(new SQLException("I/O error", "08006"))).isTrue();
+        assertThat(Outages.isOutage(new SQLException("terminating connection due to administrator command", "57P01"))).isTrue();
+        assertThat(Outages.isOutage(new SQLException("too many connections", "53300"))).isTrue();
+        assertThat(Outages.isOutage(new SQLException("deadlock detected", "40P01"))).isTrue();
+        assertThat(Outages.isOutage(new SQLException("could not serialize access", "40001"))).isTrue();
+        assertThat(Outages.isOutage(new SQLTransientConnectionException("crm - Connection is not available"))).isTrue();
+        assertThat(Outages.isOutage(new CannotCreateTransactionException("Could not open JDBC Connection",
+                new SQLException("database is not currently accepting connections", "55000")))).isTrue();
+        assertThat(Outages.isOutage(new IllegalStateException("wrapped", new ConnectException("Connection refused")))).isTrue();
+        assertThat(Outages.isOutage(new TimeoutException("Kafka did not answer"))).isTrue();
+    }
+
+    @Test
+    void aFaultTheMessageCausesEveryTimeIsNot() {
+        assertThat(Outages.isOutage(new DataIntegrityViolationException("check", new SQLException("violates check", "23514")))).isFalse();
+        // Spring calls an index row too large a "resource failure"; the message causes it every time.
+        assertThat(Outages.isOutage(new DataAccessResourceFailureException("too large",
+                new SQLException("index row size exceeds maximum", "54000")))).isFalse();
+        assertThat(Outages.isOutage(new SQLException("canceling statement due to statement timeout", "57014"))).isFalse();
+        assertThat(Outages.isOutage(new IllegalArgumentException("bad value"))).isFalse();
+        assertThat(Outages.isOutage(new SQLException("no state"))).isFalse();
+        assertThat(Outages.isOutage(null)).isFalse();
+    }
+
+    @Test
+    void aCycleOfCausesEnds() {
+        RuntimeException a = new RuntimeException("a");
+        RuntimeException b = new RuntimeException("b", a);
+        a.initCause(b);
+        assertThat(Outages.isOutage(a)).isFalse();
+    }
+}
