@@ -3,6 +3,7 @@ package io.crmhub.connectors;
 import org.apache.kafka.common.errors.RetriableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -11,7 +12,9 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayDeque;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.Set;
 
@@ -27,10 +30,27 @@ public final class Outages {
     private Outages() {
     }
 
-    /** Whether the failure, or anything that caused it, is an outage. */
+    /**
+     * Whether the failure, or anything that caused it, is an outage. A rollback that failed on a
+     * connection the outage broke hides what the transaction failed on: that is looked at too.
+     */
     public static boolean isOutage(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+        Deque<Throwable> todo = new ArrayDeque<>();
+        if (failure != null) {
+            todo.add(failure);
+        }
+        while (!todo.isEmpty()) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) {
+                continue;
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            if (t instanceof TransactionSystemException rollback && rollback.getApplicationException() != null) {
+                todo.add(rollback.getApplicationException());
+            }
             // Judged by the driver's own exception and SQL state, found down the chain: Spring's
             // "resource failure" also stands for limits a message can hit every time (SQL state 54).
             if (t instanceof CannotCreateTransactionException

@@ -110,9 +110,14 @@ class MigrationIT {
     }
 
     private LegacyMigrations migrations(Clock clock, javax.sql.DataSource erp) {
-        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(crm);
+        return migrations(crm, clock, erp);
+    }
+
+    private LegacyMigrations migrations(javax.sql.DataSource store, Clock clock, javax.sql.DataSource erp) {
+        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(store);
+        JdbcTemplate jdbc = named.getJdbcTemplate();
         LegacyMigrations m = new LegacyMigrations(MigrationJob.loadAll(config.toString()),
-                new MigrationRuns(jdbc, JSON, "node-" + UUID.randomUUID()), jdbc, new DataSourceTransactionManager(crm),
+                new MigrationRuns(jdbc, JSON, "node-" + UUID.randomUUID()), jdbc, new DataSourceTransactionManager(store),
                 new WaitingRecords(named, JSON), JSON, new Matcher(MatchingConfiguration.loadRules(config.toString())),
                 MappingConfiguration.loadCodeTables(config.toString()), erp, null, Duration.ofSeconds(30), Duration.ofSeconds(5),
                 "http://hub.example/api/migrations", clock);
@@ -359,6 +364,57 @@ class MigrationIT {
         assertThat(s.quarantined()).isGreaterThan(20).isLessThan(30);
         assertThat(s.read()).isLessThan(2_000);
         assertThat(count("select count(*) from account")).as("the batches before the stop stay").isEqualTo(s.created());
+    }
+
+    @Test
+    void anOutageOfTheCrmStoreMidRunIsWaitedOutAndTheRunEndsAsIfThereWasNone() throws Exception {
+        Path csv = dir.resolve("accounts.csv");
+        LegacyExports.Manifest manifest = LegacyExports.accountsCsv(csv, 3_000, 30, 0, 11, StandardCharsets.UTF_8);
+        job("outage", accountsJob(csv, "UTF-8", 500, 1000));
+        // its own pool, which gives up on a connection after 1 s instead of 30
+        HikariDataSource store = new HikariDataSource();
+        store.setJdbcUrl(crm.getJdbcUrl());
+        store.setUsername(crm.getUsername());
+        store.setPassword(crm.getPassword());
+        store.setMaximumPoolSize(4);
+        store.setConnectionTimeout(1000);
+        LegacyMigrations migrations = migrations(store, Clock.systemUTC(), null);
+        UUID id = migrations.start("outage", false, "API").orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).until(() -> migrations.running().stream().anyMatch(r -> r.read() >= 500));
+
+        // The store goes away mid-run: its connections are cut and it takes no new ones.
+        String db = jdbc.queryForObject("select current_database()", String.class);
+        String adminUrl = crm.getJdbcUrl().replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1postgres");
+        String waited;
+        try (java.sql.Connection admin = java.sql.DriverManager.getConnection(adminUrl, crm.getUsername(), crm.getPassword());
+             java.sql.Statement sql = admin.createStatement()) {
+            sql.execute("alter database \"" + db + "\" with allow_connections false");
+            try {
+                sql.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
+                waited = await().atMost(Duration.ofSeconds(60)).until(() -> migrations.running().stream()
+                        .map(LegacyMigrations.Running::waitingFor).filter(w -> w != null && w.contains("(3 tries)"))
+                        .findFirst(), Optional::isPresent).orElseThrow();
+            } finally {
+                sql.execute("alter database \"" + db + "\" with allow_connections true");
+            }
+        }
+
+        // The pool comes back with the store: the first look-ups may still find it empty.
+        MigrationRuns.Run run = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> new MigrationRuns(jdbc, JSON, "reader").find(id).orElseThrow(), r -> !"RUNNING".equals(r.status()));
+        assertThat(run.status()).as(run.reason()).isEqualTo("SUCCEEDED");
+        assertThat(run.resumed()).as("waited out by its own node, not taken over").isZero();
+        StepCounts accounts = run.progress().steps().get(0);
+        assertThat(accounts.read()).isEqualTo(3_000);
+        assertThat(accounts.quarantined()).isEqualTo(30);
+        assertThat(accounts.created()).isEqualTo(manifest.distinctValid());
+        assertThat(count("select count(*) from account")).isEqualTo(manifest.distinctValid());
+        assertThat(count("select count(*) from xref where entity_type = 'ACCOUNT'")).isEqualTo(manifest.distinctValid());
+        migrations.close();
+        store.close();
+        System.out.printf("FIGURES migration outage: store out after %d records, run waited (%s); SUCCEEDED, resumed %d times, "
+                + "%d read, %d created, %d quarantined%n", 500, waited.replaceAll(": .*", ""), run.resumed(), accounts.read(),
+                accounts.created(), accounts.quarantined());
     }
 
     @Test

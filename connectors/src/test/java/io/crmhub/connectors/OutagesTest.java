@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 import java.net.ConnectException;
 import java.sql.SQLException;
@@ -38,6 +39,18 @@ class OutagesTest {
         assertThat(Outages.isOutage(new IllegalArgumentException("bad value"))).isFalse();
         assertThat(Outages.isOutage(new SQLException("no state"))).isFalse();
         assertThat(Outages.isOutage(null)).isFalse();
+    }
+
+    @Test
+    void aRollbackThatFailedOnTheBrokenConnectionDoesNotHideTheOutage() {
+        TransactionSystemException outage = new TransactionSystemException("JDBC rollback failed", new SQLException("Connection is closed"));
+        outage.initApplicationException(new DataAccessResourceFailureException("select n from match_epoch",
+                new SQLException("terminating connection due to administrator command", "57P01")));
+        assertThat(Outages.isOutage(outage)).isTrue();
+
+        TransactionSystemException fault = new TransactionSystemException("JDBC rollback failed", new SQLException("Connection is closed"));
+        fault.initApplicationException(new DataIntegrityViolationException("insert", new SQLException("duplicate key", "23505")));
+        assertThat(Outages.isOutage(fault)).isFalse();
     }
 
     @Test

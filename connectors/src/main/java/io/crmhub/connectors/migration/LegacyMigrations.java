@@ -2,6 +2,7 @@ package io.crmhub.connectors.migration;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.connectors.Outages;
 import io.crmhub.connectors.crm.ConcurrentDuplicateException;
 import io.crmhub.connectors.crm.CrmDuplicates;
 import io.crmhub.connectors.crm.CrmEntity;
@@ -76,10 +77,21 @@ public class LegacyMigrations implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LegacyMigrations.class);
     private static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(10);
+    /** The wait between two tries of a batch while the CRM store is out: doubled from the first to the last. */
+    private static final Duration OUTAGE_FIRST_WAIT = Duration.ofMillis(500);
+    private static final Duration OUTAGE_LONGEST_WAIT = Duration.ofSeconds(30);
 
-    /** What a running migration reports while it runs (metrics, JMX). */
+    /**
+     * What a running migration reports while it runs (metrics, JMX).
+     *
+     * @param waitingFor null, or why its batch waits: the CRM store is out, since when, how many tries
+     */
     public record Running(UUID runId, String job, boolean dryRun, String step, long read, double recordsPerSecond,
-                          double done, Duration eta) {
+                          double done, Duration eta, String waitingFor) {
+
+        Running waiting(String why) {
+            return new Running(runId, job, dryRun, step, read, recordsPerSecond, done, eta, why);
+        }
     }
 
     private final Map<String, MigrationJob> jobs;
@@ -396,7 +408,10 @@ public class LegacyMigrations implements AutoCloseable {
                 throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
             }
             MigrationProgress next = c.progress.nextStep();
-            bookkeeping(c.run, () -> save(c.run, next));
+            throughOutages(c, () -> {
+                bookkeeping(c.run, () -> save(c.run, next));
+                return next;
+            });
             c.progress = next;
         }
     }
@@ -546,12 +561,51 @@ public class LegacyMigrations implements AutoCloseable {
             bookkeeping(c.run, () -> store(c, p));
             c.progress = p.progress();
         } else {
-            Pending p = ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
+            Pending p = throughOutages(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
                 Pending done = writes.get();
                 store(c, done);
                 return done;
-            }));
+            })));
             c.progress = p.progress();
+        }
+    }
+
+    /**
+     * Runs a batch's transaction, and again while the CRM store is out (a restart, a fail-over, no
+     * free connection): the run waits for the store, as the sync's consumers do, instead of failing
+     * and being taken over once its lease has run out. Nothing of a failed try stays (it rolled
+     * back). Meanwhile the run shows what it waits for ({@link Running#waitingFor}). Should another
+     * node take the run over meanwhile, this one learns it at the next save and leaves it.
+     */
+    private <T> T throughOutages(Context c, java.util.function.Supplier<T> transaction) {
+        Duration wait = OUTAGE_FIRST_WAIT;
+        Instant since = null;
+        for (int tries = 1; ; tries++) {
+            try {
+                T result = transaction.get();
+                if (since != null) {
+                    LOG.info("Migration {}: the CRM store is back after {} tries since {}; the run goes on", c.job.name(), tries, since);
+                    running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(null));
+                }
+                return result;
+            } catch (RuntimeException e) {
+                if (!Outages.isOutage(e)) {
+                    throw e;
+                }
+                since = since == null ? clock.instant() : since;
+                String why = "the CRM store is out since " + since + " (" + tries + (tries == 1 ? " try" : " tries") + "): " + e.getMessage();
+                running.compute(c.run.id(), (id, r) -> r != null ? r.waiting(why) : new Running(id, c.job.name(), c.run.dryRun(),
+                        c.job.step(Math.min(c.progress.step(), c.job.steps().size() - 1)).name(), c.progress.read(), 0, 0,
+                        Duration.ZERO, why));
+                LOG.warn("Migration {}: batch not written, {}; trying again in {}", c.job.name(), why, wait);
+                try {
+                    TimeUnit.MILLISECONDS.sleep(wait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw Abandon.stopping();
+                }
+                wait = wait.multipliedBy(2).compareTo(OUTAGE_LONGEST_WAIT) > 0 ? OUTAGE_LONGEST_WAIT : wait.multipliedBy(2);
+            }
         }
     }
 
@@ -643,7 +697,7 @@ public class LegacyMigrations implements AutoCloseable {
         double stepSeconds = (now - c.stepStartedNanos) / 1e9;
         Duration eta = done <= doneAtStart || done >= 1 ? Duration.ZERO
                 : Duration.ofSeconds((long) (stepSeconds * (1 - done) / (done - doneAtStart)));
-        running.put(c.run.id(), new Running(c.run.id(), c.job.name(), c.run.dryRun(), step.name(), read, rate, done, eta));
+        running.put(c.run.id(), new Running(c.run.id(), c.job.name(), c.run.dryRun(), step.name(), read, rate, done, eta, null));
         if (stepDone || now - c.lastLog > PROGRESS_LOG_EVERY.toNanos()) {
             c.lastLog = now;
             StepCounts s = c.progress.current();

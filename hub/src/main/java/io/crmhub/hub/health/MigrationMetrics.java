@@ -43,6 +43,9 @@ public class MigrationMetrics implements MeterBinder, DisposableBean {
         double getPercentDone();
 
         long getEtaSeconds();
+
+        /** Null, or why the run's batch waits (the CRM store is out: since when, how many tries). */
+        String getWaitingFor();
     }
 
     private final LegacyMigrations migrations;
@@ -138,6 +141,11 @@ public class MigrationMetrics implements MeterBinder, DisposableBean {
         @Override
         public long getEtaSeconds() {
             return running(job).map(r -> r.eta().toSeconds()).orElse(0L);
+        }
+
+        @Override
+        public String getWaitingFor() {
+            return running(job).map(Running::waitingFor).orElse(null);
         }
     }
 }
