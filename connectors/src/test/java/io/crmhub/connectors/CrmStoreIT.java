@@ -7,6 +7,8 @@ import io.crmhub.connectors.config.MappingConfiguration;
 import io.crmhub.connectors.crm.CrmEntity;
 import io.crmhub.connectors.crm.CrmWriter;
 import io.crmhub.connectors.crm.CrmWriter.Outcome;
+import io.crmhub.connectors.crm.OutboxEvent;
+import io.crmhub.connectors.crm.OutboxRelay;
 import io.crmhub.connectors.crm.WaitingRecords;
 import io.crmhub.connectors.crm.CrmAccountEdits;
 import io.crmhub.connectors.crm.CrmReadModel;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -291,6 +294,49 @@ class CrmStoreIT {
             second.records().forEach(r -> writer.apply(mapper.map(r)));
             reader.commit(second);
             assertThat(reader.readNextBatch().records()).as("applied rows are not published again").isEmpty();
+        }
+    }
+
+    @Test
+    void oneOutboxRelayAtATimeSoEventsLeaveInTheOrderTheyCommitted() throws Exception {
+        JdbcTemplate t = jdbc.getJdbcTemplate();
+        t.update("update outbox_event set published_at = now() where published_at is null");
+        UUID record = UUID.randomUUID();
+        for (int i = 1; i <= 3; i++) {
+            t.update("insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload) "
+                    + "values ('ACCOUNT', ?, 'ACCOUNT_UPDATED', 'CRM', cast(? as jsonb))", record, "{\"version\": " + i + "}");
+        }
+        OutboxRelay relay = new OutboxRelay(jdbc, new ObjectMapper());
+        TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(crm));
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            List<Integer> first = new ArrayList<>();
+            List<Integer> besideIt = new ArrayList<>();
+            tx.executeWithoutResult(s -> {
+                List<OutboxEvent> batch = relay.claimBatch(2);
+                batch.forEach(e -> first.add(e.payload().get("version").asInt()));
+                // a second hub's relay, while this one's batch is on its way
+                try {
+                    other.submit(() -> tx.executeWithoutResult(s2 -> relay.claimBatch(2)
+                            .forEach(e -> besideIt.add(e.payload().get("version").asInt())))).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                relay.markPublished(batch);
+            });
+            List<Integer> after = new ArrayList<>();
+            other.submit(() -> tx.executeWithoutResult(s -> {
+                List<OutboxEvent> batch = relay.claimBatch(2);
+                batch.forEach(e -> after.add(e.payload().get("version").asInt()));
+                relay.markPublished(batch);
+            })).get();
+
+            assertThat(first).containsExactly(1, 2);
+            assertThat(besideIt).as("nothing while another relay holds its batch").isEmpty();
+            assertThat(after).as("the next batch once that one is done").containsExactly(3);
+            assertThat(count("select count(*) from outbox_event where published_at is null")).isZero();
+        } finally {
+            other.shutdownNow();
         }
     }
 

@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -312,6 +313,55 @@ class AccountSyncIT {
         var processor = camel.getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
                 .getManagedProcessor(processorId);
         return processor == null ? 0 : processor.getExchangesFailed();
+    }
+
+    @Test
+    void aBurstOfCrmChangesLeavesTheOutboxBatchAfterBatchEachEventOnceKeyedByItsRecord() throws Exception {
+        // 4,321 events: two full batches of 2,000 and a part, relayed in one poll
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 4321; i++) {
+            ids.add(UUID.randomUUID());
+        }
+        crmJdbc.getJdbcTemplate().batchUpdate("""
+                insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload)
+                values ('ACCOUNT', ?, 'ACCOUNT_UPDATED', 'CRM', cast(? as jsonb))""", ids, 500,
+                (ps, id) -> {
+                    ps.setObject(1, id);
+                    ps.setString(2, "{\"name\": \"Burst " + id + "\"}");
+                });
+        String inList = ids.stream().map(id -> "'" + id + "'").collect(java.util.stream.Collectors.joining(","));
+        await().atMost(WAIT).until(() -> count("select count(*) from outbox_event where published_at is null and aggregate_id in ("
+                + inList + ")") == 0);
+
+        Map<String, Integer> seen = new HashMap<>();
+        Map<String, String> mismatched = new HashMap<>();
+        String topic = env.getProperty("hub.topics.crm-changed");
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(Map.of(
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "enable.auto.commit", false),
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Set<String> wanted = new java.util.HashSet<>(ids.stream().map(UUID::toString).toList());
+            await().atMost(WAIT).until(() -> {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && wanted.contains(r.key())) {
+                        seen.merge(r.key(), 1, Integer::sum);
+                        if (!objectMapper.readTree(r.value()).path("aggregateId").asText().equals(r.key())) {
+                            mismatched.put(r.key(), r.value());
+                        }
+                    }
+                }
+                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            });
+        }
+        assertThat(seen).hasSize(4321);
+        assertThat(seen.values()).as("each event once").containsOnly(1);
+        assertThat(mismatched).as("keyed by the record the event is about").isEmpty();
+        System.out.printf("FIGURES outbox: 4,321 events in the outbox -> %d records on %s, each once, keyed by its record%n",
+                seen.size(), topic);
     }
 
     @Test

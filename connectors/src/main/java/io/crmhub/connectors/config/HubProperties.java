@@ -86,7 +86,7 @@ public record HubProperties(
             @DefaultValue("CRMHUB") @NotBlank String hubUser,
             @DefaultValue("5s") @NotNull Duration clockSkewTolerance,
             @DefaultValue("1s") @NotNull Duration outboxPollInterval,
-            @DefaultValue("500") @Min(1) int outboxBatch,
+            @DefaultValue("2000") @Min(1) int outboxBatch,
             @DefaultValue("1h") @NotNull Duration parentWait,
             @DefaultValue("2s") @NotNull Duration waitingRetryInterval) {
 

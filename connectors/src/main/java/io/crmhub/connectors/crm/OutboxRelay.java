@@ -12,8 +12,11 @@ import java.util.UUID;
 
 /**
  * Reads the transactional outbox for publishing. Call both methods inside one transaction that
- * also covers the publishing: claimed rows stay locked ({@code FOR UPDATE SKIP LOCKED}), so
- * several hub instances relay disjoint batches, and a failed publish leaves them unpublished.
+ * also covers the publishing: claimed rows stay locked, and a failed publish leaves them
+ * unpublished. One relay at a time across hub instances (a transaction-scoped advisory lock):
+ * events leave in the order their changes committed, so a consumer never gets a record's older
+ * change after its newer one. Two relays taking disjoint batches side by side could publish
+ * them the other way round, and the ERP would keep the older values.
  */
 @Repository
 public class OutboxRelay {
@@ -26,8 +29,18 @@ public class OutboxRelay {
         this.json = json;
     }
 
-    /** Locks and returns up to {@code max} unpublished events, oldest first. */
+    /** The relay's advisory lock: one key for the whole store. */
+    static final long RELAY_LOCK = 0x63726d5f72656c61L;
+
+    /**
+     * Locks and returns up to {@code max} unpublished events, oldest first; none while another
+     * hub's relay holds its batch (it goes on with the next one when that one is done).
+     */
     public List<OutboxEvent> claimBatch(int max) {
+        Boolean ours = jdbc.getJdbcTemplate().queryForObject("select pg_try_advisory_xact_lock(?)", Boolean.class, RELAY_LOCK);
+        if (!Boolean.TRUE.equals(ours)) {
+            return List.of();
+        }
         return jdbc.query("""
                 select id, aggregate_type, aggregate_id, event_type, origin, payload::text, created_at
                 from outbox_event where published_at is null
@@ -44,8 +57,8 @@ public class OutboxRelay {
 
     public void markPublished(List<OutboxEvent> events) {
         if (!events.isEmpty()) {
-            jdbc.update("update outbox_event set published_at = now() where id in (:ids)",
-                    new MapSqlParameterSource("ids", events.stream().map(OutboxEvent::id).toList()));
+            jdbc.getJdbcTemplate().update("update outbox_event set published_at = now() where id = any(cast(? as bigint[]))",
+                    (Object) events.stream().map(OutboxEvent::id).toArray(Long[]::new));
         }
     }
 }

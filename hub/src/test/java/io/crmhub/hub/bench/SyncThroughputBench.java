@@ -166,6 +166,7 @@ class SyncThroughputBench {
                 median(rounds, 5, Measured::jvmMicros), median(rounds, 5, Measured::postgresMicros));
 
         plainClient.close();
+        relay(jdbc);
         // Steady load: each event carries its send time; latency = CRM commit time - send time.
         camel.getRouteController().resumeRoute("account-kafka-to-crm");
         publish(topic, "L", RATE * RATE_SECONDS, i -> Instant.now(), RATE);
@@ -177,6 +178,39 @@ class SyncThroughputBench {
 
         System.out.printf("BENCH   end-to-end latency at %d events/s for %d s: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n%n",
                 RATE, RATE_SECONDS, pct(ms, 0.50), pct(ms, 0.99), ms.get(ms.size() - 1));
+    }
+
+    /**
+     * The outbox relay on the events the rounds left (it was stopped meanwhile, and so is the ERP
+     * writer that would consume them): from the first event it published to the last. Against a
+     * plain KafkaProducer (acks=all, idempotent, one thread) sending as many records of the same
+     * size, pipelined.
+     */
+    private void relay(JdbcTemplate jdbc) throws Exception {
+        long pending = count(jdbc, "select count(*) from outbox_event where published_at is null");
+        String payload = jdbc.queryForObject("select payload::text from outbox_event where published_at is null limit 1", String.class);
+        double plain;
+        try (var producer = new KafkaProducer<String, String>(Map.of(
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "acks", "all", "enable.idempotence", true),
+                new StringSerializer(), new StringSerializer())) {
+            long t0 = System.nanoTime();
+            for (long i = 0; i < pending; i++) {
+                producer.send(new ProducerRecord<>("bench.relay-plain", java.util.UUID.randomUUID().toString(), payload));
+            }
+            producer.flush();
+            plain = pending / ((System.nanoTime() - t0) / 1e9);
+        }
+        java.sql.Timestamp started = jdbc.queryForObject("select now()", java.sql.Timestamp.class);
+        camel.getRouteController().startRoute("crm-outbox-to-kafka");
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> count(jdbc, "select count(*) from outbox_event where published_at is null") == 0);
+        Double seconds = jdbc.queryForObject("select extract(epoch from max(published_at) - min(published_at)) from outbox_event "
+                + "where published_at >= ?", Double.class, started);
+        double relay = pending / seconds;
+        System.out.printf("BENCH   outbox relay (claim, publish, mark published; batches of %s, one after another while full): "
+                        + "%,d events in %.1f s = %,.0f events/s; plain KafkaProducer, as many records of the same size: %,.0f events/s "
+                        + "(relay %.2f x plain)%n",
+                env.getProperty("hub.sync.outbox-batch"), pending, seconds, relay, plain, relay / plain);
     }
 
     /** What the route's bean does per batch, called directly: mapping, validation, the CRM transaction. */
