@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
  * Relays CRM changes (accounts, contacts, orders) from the transactional outbox to Kafka, keyed by the CRM record id.
  * Claim, publish and mark run in one CRM transaction: a failed publish leaves the events for the
  * next poll (a batch partly sent before is sent again: at least once, absorbed by the consumers'
- * idempotent receivers), and instances relaying at the same time take disjoint batches.
+ * idempotent receivers). One hub instance relays at a time ({@code OutboxRelay}): a record's
+ * events leave in the order its changes committed.
  */
 @Component
 public class CrmOutboxToKafkaRoute extends RouteBuilder {
