@@ -1,8 +1,6 @@
 package io.crmhub.routes;
 
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.processor.aggregate.GroupedMessageAggregationStrategy;
 import org.springframework.stereotype.Component;
 
 /**
@@ -38,13 +36,9 @@ public class CrmOutboxToKafkaRoute extends RouteBuilder {
                 .setProperty(FULL, simple("${body.size} >= ${properties:hub.sync.outbox-batch}", Boolean.class))
                 .filter(simple("${body.size} > 0")).id("any-events")
                     .setProperty(CLAIMED, body())
-                    // each event becomes a record keyed by its CRM record id ...
-                    .split(body(), new GroupedMessageAggregationStrategy()).id("each-event")
-                        .setHeader(KafkaConstants.KEY, simple("${body.aggregateId}", String.class))
-                        .marshal("outboxEventJson")
-                    .end()
-                    // ... and the batch goes in one send: the producer pipelines its records and
-                    // waits for all their acknowledgements, instead of one round trip per event
+                    // the batch goes in one send: each event a record keyed by its CRM record id; the
+                    // producer pipelines them and waits for all their acknowledgements
+                    .bean("outboxRecords", "of").id("as-kafka-records")
                     .to("kafka:{{hub.topics.crm-changed}}").id("publish-crm-changes")
                     .setBody(exchangeProperty(CLAIMED))
                     .bean("outboxRelay", "markPublished").id("mark-published")
