@@ -102,10 +102,6 @@ public class DeadLetters {
         return held.values().stream().mapToLong(KafkaBacklog.Range::size).sum() - replayed;
     }
 
-    public String topic() {
-        return topic;
-    }
-
     /**
      * Sends dead letter {@code partition}/{@code offset} back to its source topic.
      *

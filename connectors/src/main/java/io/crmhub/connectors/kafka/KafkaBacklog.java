@@ -2,6 +2,8 @@ package io.crmhub.connectors.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -24,8 +26,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * What waits in Kafka, read with the admin client: a consumer group's lag on its topics, and the
- * offsets a topic's partitions hold. A topic not created yet holds nothing.
+ * The hub's admin client on Kafka: what waits there (a consumer group's lag on its topics, the
+ * offsets a topic's partitions hold; a topic not created yet holds nothing) and whether the cluster
+ * answers at all.
  */
 public class KafkaBacklog implements AutoCloseable {
 
@@ -41,6 +44,10 @@ public class KafkaBacklog implements AutoCloseable {
         }
     }
 
+    /** The cluster as it describes itself. */
+    public record Cluster(String id, int brokers) {
+    }
+
     private final Admin admin;
     private final long timeoutMs;
 
@@ -51,6 +58,12 @@ public class KafkaBacklog implements AutoCloseable {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeoutMs,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs,
                 AdminClientConfig.CLIENT_ID_CONFIG, "crm-hub-backlog"));
+    }
+
+    /** The cluster's id and live brokers; fails when it does not answer in time. */
+    public Cluster cluster() {
+        DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs));
+        return new Cluster(get(cluster.clusterId(), "its cluster id"), get(cluster.nodes(), "its brokers").size());
     }
 
     /** Each partition's offsets, by partition number; empty when the topic does not exist (yet). */

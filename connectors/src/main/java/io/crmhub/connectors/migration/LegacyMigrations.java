@@ -372,6 +372,8 @@ public class LegacyMigrations implements AutoCloseable {
                 source.skip(c.progress.current().position());
                 c.stepStartedNanos = System.nanoTime();
                 double doneAtStart = source.done();
+                // shown as running from the step's start: also what a first batch may wait for
+                logProgress(c, step, source, doneAtStart, false);
                 RecordGroups records = new RecordGroups(source, step.mapping());
                 // The next batch is read, scrubbed and validated (no database) while this one is
                 // written: one batch ahead, so memory stays bounded whatever the source's size.
@@ -594,9 +596,7 @@ public class LegacyMigrations implements AutoCloseable {
                 }
                 since = since == null ? clock.instant() : since;
                 String why = "the CRM store is out since " + since + " (" + tries + (tries == 1 ? " try" : " tries") + "): " + e.getMessage();
-                running.compute(c.run.id(), (id, r) -> r != null ? r.waiting(why) : new Running(id, c.job.name(), c.run.dryRun(),
-                        c.job.step(Math.min(c.progress.step(), c.job.steps().size() - 1)).name(), c.progress.read(), 0, 0,
-                        Duration.ZERO, why));
+                running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(why));
                 LOG.warn("Migration {}: batch not written, {}; trying again in {}", c.job.name(), why, wait);
                 try {
                     TimeUnit.MILLISECONDS.sleep(wait.toMillis());
@@ -604,7 +604,10 @@ public class LegacyMigrations implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw Abandon.stopping();
                 }
-                wait = wait.multipliedBy(2).compareTo(OUTAGE_LONGEST_WAIT) > 0 ? OUTAGE_LONGEST_WAIT : wait.multipliedBy(2);
+                wait = wait.multipliedBy(2);
+                if (wait.compareTo(OUTAGE_LONGEST_WAIT) > 0) {
+                    wait = OUTAGE_LONGEST_WAIT;
+                }
             }
         }
     }

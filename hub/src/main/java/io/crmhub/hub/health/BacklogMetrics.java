@@ -17,9 +17,10 @@ import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
-import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.StandardMBean;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,9 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,19 +53,50 @@ import java.util.concurrent.TimeUnit;
  * Read in the background every {@code hub.metrics.backlog-refresh}: a scrape takes the last
  * figures and never waits on Kafka or the store. A figure that could not be read is NaN, never the
  * previous one. The figures are the store's and the cluster's, the same on every hub: aggregate
- * them with max, not sum. The same figures are in JMX ({@link BacklogMXBean}) for Hawtio.
+ * them with max, not sum. The same figures are in JMX ({@code io.crmhub:type=Backlog}) for Hawtio.
  */
 @Component
 public class BacklogMetrics implements MeterBinder, InitializingBean, DisposableBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(BacklogMetrics.class);
-    static final String MBEAN = "io.crmhub:type=Backlog";
-    private static final Map<Kind, String[]> PER_ENTITY = new EnumMap<>(Map.of(
-            Kind.QUARANTINE, new String[]{"crmhub.quarantine.open", "Records refused at the door and not yet replayed or discarded"},
-            Kind.WAITING, new String[]{"crmhub.sync.waiting", "Records waiting for their parent to reach the CRM"},
-            Kind.CONFLICT, new String[]{"crmhub.sync.conflicts.open", "Fields both sides changed within the clock-skew tolerance, to be decided"},
-            Kind.DUPLICATE, new String[]{"crmhub.duplicates.open", "Possible duplicates to be decided"},
-            Kind.POLLER, new String[]{"crmhub.sync.poller.active", "1 while a hub holds the source's poller lease, 0 when none polls it"}));
+    private static final ObjectName MBEAN = objectName("io.crmhub:type=Backlog");
+
+    private record Meter(String name, String tag, String description) {
+    }
+
+    private static final Map<Kind, Meter> PER_KEY = new EnumMap<>(Map.of(
+            Kind.QUARANTINE, new Meter("crmhub.quarantine.open", "entity", "Records refused at the door and not yet replayed or discarded"),
+            Kind.WAITING, new Meter("crmhub.sync.waiting", "entity", "Records waiting for their parent to reach the CRM"),
+            Kind.CONFLICT, new Meter("crmhub.sync.conflicts.open", "entity", "Fields both sides changed within the clock-skew tolerance, to be decided"),
+            Kind.DUPLICATE, new Meter("crmhub.duplicates.open", "entity", "Possible duplicates to be decided"),
+            Kind.POLLER, new Meter("crmhub.sync.poller.active", "source", "1 while a hub holds the source's poller lease, 0 when none polls it")));
+
+    /**
+     * One reading, replaced whole: a scrape never mixes two.
+     *
+     * @param store      null when the store could not be read
+     * @param lags       by group, then topic; a group missing when Kafka could not tell its lag
+     * @param unreplayed NaN when it could not be read
+     * @param problem    null, or what could not be read
+     */
+    private record Figures(StoreBacklog.Snapshot store, Map<String, Map<String, Long>> lags, double unreplayed, String problem,
+                           Instant readAt) {
+
+        static final Figures NONE = new Figures(null, Map.of(), Double.NaN, null, null);
+
+        double lag(String group, String topic) {
+            Long n = lags.getOrDefault(group, Map.of()).get(topic);
+            return n == null ? Double.NaN : n;
+        }
+
+        double store(java.util.function.ToDoubleFunction<StoreBacklog.Snapshot> value) {
+            return store == null ? Double.NaN : value.applyAsDouble(store);
+        }
+
+        Map<String, Long> counts(Kind kind) {
+            return store == null ? Map.of() : new TreeMap<>(store.counts().getOrDefault(kind, Map.of()));
+        }
+    }
 
     private final StoreBacklog store;
     private final DeadLetters deadLetters;
@@ -81,67 +111,54 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
         return t;
     });
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
-    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    private volatile Figures figures = Figures.NONE;
 
-    /** The last figures read; null, or NaN, while they could not be read. */
-    private volatile StoreBacklog.Snapshot stored;
-    private volatile Map<String, Map<String, Long>> lags = Map.of();
-    private volatile double unreplayed = Double.NaN;
-    private volatile String lastProblem;
-    private volatile Instant readAt;
-    private final BacklogMXBean figures = new Jmx();
-    private final ObjectName mbean;
-
-    public BacklogMetrics(StoreBacklog store, DeadLetters deadLetters, List<ErpChangeReader> readers, HubProperties props,
-                          @Value("${camel.component.kafka.brokers}") String brokers,
-                          @Value("${camel.component.kafka.group-id}") String group, BacklogMetricsProperties properties) {
+    public BacklogMetrics(StoreBacklog store, DeadLetters deadLetters, KafkaBacklog kafka, List<ErpChangeReader> readers,
+                          HubProperties props, @Value("${camel.component.kafka.group-id}") String group,
+                          BacklogMetricsProperties properties) throws JMException {
         this.store = store;
         this.deadLetters = deadLetters;
+        this.kafka = kafka;
         this.properties = properties;
-        this.kafka = new KafkaBacklog(brokers, properties.kafkaTimeout());
         List<String> hubTopics = new ArrayList<>();
         SyncConfiguration.ERP_ENTITIES.forEach(e -> hubTopics.add(props.topics().erpChanged(e)));
         hubTopics.add(props.topics().crmChanged());
         consumed.put(group, List.copyOf(hubTopics));
         consumed.put(props.saga().orderConsumerGroup(), List.of(props.topics().crmChanged()));
         this.sources = readers.stream().map(ErpChangeReader::watermarkName).toList();
-        this.mbean = register();
-    }
-
-    /** One hub per JVM in production; a second one (tests run several) is told apart by an instance key. */
-    private ObjectName register() {
-        try {
-            ObjectName name = new ObjectName(MBEAN);
-            try {
-                ManagementFactory.getPlatformMBeanServer().registerMBean(figures, name);
-            } catch (InstanceAlreadyExistsException e) {
-                name = new ObjectName(MBEAN + ",instance=" + Integer.toHexString(System.identityHashCode(this)));
-                ManagementFactory.getPlatformMBeanServer().registerMBean(figures, name);
-            }
-            return name;
-        } catch (JMException e) {
-            throw new IllegalStateException("cannot register " + MBEAN, e);
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        if (server.isRegistered(MBEAN)) {
+            server.unregisterMBean(MBEAN); // left by an earlier context in this JVM
         }
+        // Apart from the bean itself: Spring's exporter would otherwise publish the bean under its own name too.
+        server.registerMBean(new StandardMBean(new Jmx(), BacklogMXBean.class, true), MBEAN);
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
         registries.add(registry);
-        Gauge.builder("crmhub.outbox.pending", () -> stored == null ? Double.NaN : stored.outboxPending())
+        Gauge.builder("crmhub.outbox.pending", () -> figures.store(StoreBacklog.Snapshot::outboxPending))
                 .description("CRM change events in the outbox not yet published to Kafka").register(registry);
-        Gauge.builder("crmhub.outbox.oldest.pending.seconds", () -> stored == null ? Double.NaN : stored.outboxOldestSeconds())
+        Gauge.builder("crmhub.outbox.oldest.pending.seconds", () -> figures.store(StoreBacklog.Snapshot::outboxOldestSeconds))
                 .description("Age of the oldest outbox event not yet published (0: none)").register(registry);
-        Gauge.builder("crmhub.dead.letters.unreplayed", () -> unreplayed)
+        Gauge.builder("crmhub.dead.letters.unreplayed", () -> figures.unreplayed())
                 .description("Dead letters in the dead-letter topic that nobody has replayed").register(registry);
         consumed.forEach((group, topics) -> topics.forEach(topic ->
-                Gauge.builder("crmhub.kafka.consumer.lag", () -> lag(group, topic)).tag("group", group).tag("topic", topic)
+                Gauge.builder("crmhub.kafka.consumer.lag", () -> figures.lag(group, topic)).tag("group", group).tag("topic", topic)
                         .description("Records published to the topic and not yet committed by the consumer group")
                         .register(registry)));
-        for (Kind kind : PER_ENTITY.keySet()) {
+        for (Kind kind : PER_KEY.keySet()) {
             List<String> keys = kind == Kind.POLLER ? sources
                     : SyncConfiguration.ERP_ENTITIES.stream().map(e -> e.toUpperCase(Locale.ROOT)).toList();
-            keys.forEach(key -> perEntity(registry, kind, key));
+            keys.forEach(key -> perKey(registry, kind, key));
         }
+    }
+
+    /** A gauge of one entity's (or source's) count; registering one that exists returns it. */
+    private void perKey(MeterRegistry registry, Kind kind, String key) {
+        Meter meter = PER_KEY.get(kind);
+        Gauge.builder(meter.name(), () -> figures.store(s -> s.count(kind, key)))
+                .tag(meter.tag(), key).description(meter.description()).register(registry);
     }
 
     @Override
@@ -149,153 +166,136 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
         refresher.scheduleWithFixedDelay(this::refresh, 0, properties.backlogRefresh().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void perEntity(MeterRegistry registry, Kind kind, String key) {
-        String[] meter = PER_ENTITY.get(kind);
-        Gauge.builder(meter[0], () -> stored == null ? Double.NaN : stored.count(kind, key))
-                .tag(kind == Kind.POLLER ? "source" : "entity", key).description(meter[1]).register(registry);
-        registered.add(kind + "/" + key);
-    }
-
     /** The last figures read, as JMX shows them. */
     public BacklogMXBean figures() {
-        return figures;
-    }
-
-    private double lag(String group, String topic) {
-        Long n = lags.getOrDefault(group, Map.of()).get(topic);
-        return n == null ? Double.NaN : n;
+        return new Jmx();
     }
 
     /** Reads every figure once; what fails reads NaN until it can be read again. */
     void refresh() {
         List<String> problems = new ArrayList<>();
+        StoreBacklog.Snapshot s = null;
         try {
-            StoreBacklog.Snapshot s = store.read();
+            s = store.read();
             // an entity or source not known at start (a migration's, say) gets its gauges when it first shows
-            s.counts().forEach((kind, byKey) -> byKey.keySet().stream()
-                    .filter(key -> !registered.contains(kind + "/" + key))
-                    .forEach(key -> registries.forEach(r -> perEntity(r, kind, key))));
-            stored = s;
+            s.counts().forEach((kind, byKey) -> byKey.keySet().forEach(key -> registries.forEach(r -> perKey(r, kind, key))));
         } catch (RuntimeException e) {
-            stored = null;
             problems.add("CRM store: " + e.getMessage());
         }
-        Map<String, Map<String, Long>> read = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> lags = new LinkedHashMap<>();
         consumed.forEach((group, topics) -> {
             try {
-                read.put(group, kafka.lag(group, topics));
+                lags.put(group, kafka.lag(group, topics));
             } catch (RuntimeException e) {
                 problems.add("lag of " + group + ": " + e.getMessage());
             }
         });
-        lags = read;
+        double unreplayed = Double.NaN;
         try {
             unreplayed = deadLetters.unreplayed(kafka);
         } catch (RuntimeException e) {
-            unreplayed = Double.NaN;
             problems.add("dead letters: " + e.getMessage());
         }
         String problem = problems.isEmpty() ? null : String.join("; ", problems);
-        if (problem != null && !problem.equals(lastProblem)) {
+        String before = figures.problem();
+        if (problem != null && !problem.equals(before)) {
             LOG.warn("Backlog figures not read (NaN until they are): {}", problem);
-        } else if (problem == null && lastProblem != null) {
+        } else if (problem == null && before != null) {
             LOG.info("Backlog figures read again");
         }
-        lastProblem = problem;
-        readAt = Instant.now();
+        figures = new Figures(s, lags, unreplayed, problem, Instant.now());
     }
 
-    private Map<String, Long> counts(Kind kind) {
-        StoreBacklog.Snapshot s = stored;
-        return s == null ? Map.of() : new TreeMap<>(s.counts().getOrDefault(kind, Map.of()));
-    }
-
-    /**
-     * The figures in JMX. Apart from the bean itself: Spring's exporter would otherwise publish the
-     * bean under its own name too, once per application context.
-     */
+    /** The figures in JMX: -1 (or a missing entry) where they could not be read. */
     private final class Jmx implements BacklogMXBean {
 
         @Override
         public String getReadAt() {
-            return readAt == null ? null : readAt.toString();
+            Instant at = figures.readAt();
+            return at == null ? null : at.toString();
         }
 
         @Override
         public String getProblem() {
-            return lastProblem;
+            return figures.problem();
         }
 
         @Override
         public Map<String, Long> getConsumerLag() {
+            Figures f = figures;
             Map<String, Long> all = new TreeMap<>();
-            consumed.forEach((group, topics) -> topics.forEach(topic -> {
-                double n = lag(group, topic);
-                all.put(group + " " + topic, Double.isNaN(n) ? -1 : (long) n);
-            }));
+            consumed.forEach((group, topics) -> topics.forEach(topic -> all.put(group + " " + topic, known(f.lag(group, topic)))));
             return all;
         }
 
         @Override
         public long getOutboxPending() {
-            StoreBacklog.Snapshot s = stored;
-            return s == null ? -1 : s.outboxPending();
+            return known(figures.store(StoreBacklog.Snapshot::outboxPending));
         }
 
         @Override
         public double getOutboxOldestPendingSeconds() {
-            StoreBacklog.Snapshot s = stored;
-            return s == null ? -1 : s.outboxOldestSeconds();
+            double seconds = figures.store(StoreBacklog.Snapshot::outboxOldestSeconds);
+            return Double.isNaN(seconds) ? -1 : seconds;
         }
 
         @Override
         public long getDeadLettersUnreplayed() {
-            double n = unreplayed;
-            return Double.isNaN(n) ? -1 : (long) n;
+            return known(figures.unreplayed());
         }
 
         @Override
         public Map<String, Long> getQuarantineOpen() {
-            return counts(Kind.QUARANTINE);
+            return figures.counts(Kind.QUARANTINE);
         }
 
         @Override
         public Map<String, Long> getWaiting() {
-            return counts(Kind.WAITING);
+            return figures.counts(Kind.WAITING);
         }
 
         @Override
         public Map<String, Long> getConflictsOpen() {
-            return counts(Kind.CONFLICT);
+            return figures.counts(Kind.CONFLICT);
         }
 
         @Override
         public Map<String, Long> getDuplicatesOpen() {
-            return counts(Kind.DUPLICATE);
+            return figures.counts(Kind.DUPLICATE);
         }
 
         @Override
         public Map<String, Long> getPollersActive() {
             Map<String, Long> all = new TreeMap<>();
             sources.forEach(source -> all.put(source, 0L));
-            all.putAll(counts(Kind.POLLER));
+            all.putAll(figures.counts(Kind.POLLER));
             return all;
+        }
+
+        private static long known(double n) {
+            return Double.isNaN(n) ? -1 : (long) n;
+        }
+    }
+
+    private static ObjectName objectName(String name) {
+        try {
+            return new ObjectName(name);
+        } catch (JMException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     @Override
-    public void destroy() {
+    public void destroy() throws JMException {
         refresher.shutdownNow();
         try {
             refresher.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        kafka.close();
-        try {
-            ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbean);
-        } catch (JMException e) {
-            LOG.debug("{} was not registered", mbean, e);
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        if (server.isRegistered(MBEAN)) {
+            server.unregisterMBean(MBEAN);
         }
     }
 }

@@ -13,7 +13,8 @@ import java.time.Duration;
  *
  * @param backlogRefresh how often the hub reads the backlog from the CRM store and Kafka (about a
  *                       scrape interval: a scrape reads the last figures and never waits)
- * @param kafkaTimeout   how long Kafka gets to answer; a figure it did not give is NaN
+ * @param kafkaTimeout   how long Kafka gets to answer the hub's admin client (backlog figures, health);
+ *                       a figure it did not give is NaN
  */
 @Validated
 @ConfigurationProperties("hub.metrics")

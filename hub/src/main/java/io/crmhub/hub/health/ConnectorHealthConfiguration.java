@@ -1,6 +1,8 @@
 package io.crmhub.hub.health;
 
+import io.crmhub.connectors.kafka.KafkaBacklog;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.jdbc.DataSourceHealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -8,7 +10,7 @@ import org.springframework.context.annotation.Configuration;
 
 import javax.sql.DataSource;
 
-/** One health component per connector: crmStore, erp, kafka and mail. */
+/** One health component per connector: crmStore, erp, kafka and mail; the admin client they and the backlog share. */
 @Configuration(proxyBeanMethods = false)
 public class ConnectorHealthConfiguration {
 
@@ -20,5 +22,11 @@ public class ConnectorHealthConfiguration {
     @Bean
     public HealthIndicator erpHealthIndicator(@Qualifier("erpDataSource") DataSource erp) {
         return new DataSourceHealthIndicator(erp, "select 1");
+    }
+
+    /** The hub's one admin client on Kafka: its health and its backlog figures. */
+    @Bean(destroyMethod = "close")
+    public KafkaBacklog kafkaBacklog(@Value("${camel.component.kafka.brokers}") String brokers, BacklogMetricsProperties metrics) {
+        return new KafkaBacklog(brokers, metrics.kafkaTimeout());
     }
 }

@@ -1,45 +1,24 @@
 package io.crmhub.hub.health;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeClusterResult;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.annotation.Value;
+import io.crmhub.connectors.kafka.KafkaBacklog;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.stereotype.Component;
 
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-/** Kafka is up when the cluster answers a describe within a few seconds. */
+/** Kafka is up when the cluster answers a describe within {@code hub.metrics.kafka-timeout}. */
 @Component("kafkaHealthIndicator")
-public class KafkaHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
+public class KafkaHealthIndicator extends AbstractHealthIndicator {
 
-    private static final int TIMEOUT_MS = 3000;
+    private final KafkaBacklog kafka;
 
-    private final Admin admin;
-
-    public KafkaHealthIndicator(@Value("${camel.component.kafka.brokers}") String brokers) {
+    public KafkaHealthIndicator(KafkaBacklog kafka) {
         super("Kafka health check failed");
-        this.admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS,
-                AdminClientConfig.CLIENT_ID_CONFIG, "crm-hub-health"));
+        this.kafka = kafka;
     }
 
     @Override
-    protected void doHealthCheck(Health.Builder builder) throws Exception {
-        DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs(TIMEOUT_MS));
-        int nodes = cluster.nodes().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).size();
-        builder.up().withDetail("clusterId", cluster.clusterId().get(TIMEOUT_MS, TimeUnit.MILLISECONDS))
-                .withDetail("brokers", nodes);
-    }
-
-    @Override
-    public void destroy() {
-        admin.close(java.time.Duration.ofSeconds(2));
+    protected void doHealthCheck(Health.Builder builder) {
+        KafkaBacklog.Cluster cluster = kafka.cluster();
+        builder.up().withDetail("clusterId", cluster.id()).withDetail("brokers", cluster.brokers());
     }
 }
