@@ -84,6 +84,23 @@ class CrmStoreIT {
         erp.close();
     }
 
+    /** A poller's position kept in memory: a source of the test's own, whatever other tests polled. */
+    private static Watermarks watermarksOfItsOwn(Watermarks.Position start) {
+        return new Watermarks(jdbc) {
+            private Position at = start;
+
+            @Override
+            public Position get(String source) {
+                return at;
+            }
+
+            @Override
+            public void advance(String source, Position to) {
+                at = to;
+            }
+        };
+    }
+
     private static SourceRecord erpRow(String custno, String name, Instant changedAt) {
         Map<String, String> cols = new LinkedHashMap<>();
         cols.put("CUSTNO", custno);
@@ -264,19 +281,7 @@ class CrmStoreIT {
             LocalDateTime t = LocalDateTime.of(2024, 2, 1, 12, 0);
             erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('L-2', 'Zwei', 'DE', 'A', ?, 'T')",
                     java.sql.Timestamp.valueOf(t));
-            Watermarks own = new Watermarks(jdbc) {
-                private Position at = Position.START;
-
-                @Override
-                public Position get(String source) {
-                    return at;
-                }
-
-                @Override
-                public void advance(String source, Position to) {
-                    at = to;
-                }
-            };
+            Watermarks own = watermarksOfItsOwn(Watermarks.Position.START);
             ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, own, 100, leases, Duration.ofSeconds(30),
                     Duration.ofMinutes(2), jdbc);
             var first = reader.readNextBatch();
@@ -294,6 +299,51 @@ class CrmStoreIT {
             second.records().forEach(r -> writer.apply(mapper.map(r)));
             reader.commit(second);
             assertThat(reader.readNextBatch().records()).as("applied rows are not published again").isEmpty();
+        }
+    }
+
+    @Test
+    void aLateRowIsFoundAnywhereInABusyOverlapWindowAndRowsPublishedButNotYetAppliedAreNotPublishedAgain() {
+        try (HikariDataSource erpDb = TestServices.newErpDataSource(false)) {
+            var erpJdbc = new NamedParameterJdbcTemplate(erpDb).getJdbcTemplate();
+            LocalDateTime t = LocalDateTime.of(2024, 3, 1, 12, 0);
+            // a busy minute: ten changes, five seconds apart, more than a page of 3
+            for (int i = 0; i < 10; i++) {
+                erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES (?, ?, 'DE', 'A', ?, 'T')",
+                        String.format("W-%02d", i), "Welle " + i, java.sql.Timestamp.valueOf(t.minusSeconds(60 - 5L * i)));
+            }
+            Watermarks own = watermarksOfItsOwn(new Watermarks.Position(t.minusMinutes(5), ""));
+            ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, own, 3, leases, Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), jdbc);
+            // The consumers lag: nothing read is in the CRM yet. Each poll's first page looks behind.
+            List<String> published = new ArrayList<>();
+            List<Integer> pages = new ArrayList<>();
+            for (int poll = 0; poll < 6; poll++) {
+                var batch = reader.readPage(0);
+                pages.add(batch.records().size());
+                batch.records().forEach(r -> published.add(r.externalId().strip()));
+                reader.commit(batch);
+            }
+            assertThat(published).as("each row once, though the CRM has none of them yet")
+                    .containsExactly("W-00", "W-01", "W-02", "W-03", "W-04", "W-05", "W-06", "W-07", "W-08", "W-09");
+            assertThat(pages).containsExactly(3, 3, 3, 1, 0, 0);
+
+            // A transaction that stamped its row 17 s before t commits only now: behind 8 of the window's rows.
+            erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('W-LATE', 'Spät', 'DE', 'A', ?, 'T')",
+                    java.sql.Timestamp.valueOf(t.minusSeconds(17)));
+            var late = reader.readPage(0);
+            assertThat(late.records()).extracting(r -> r.externalId().strip()).containsExactly("W-LATE");
+            assertThat(late.full()).isFalse();
+            reader.commit(late);
+            assertThat(reader.readPage(0).records()).as("published once").isEmpty();
+
+            // Another reader (a hub that took the source over) knows only what the CRM has.
+            late.records().forEach(r -> writer.apply(mapper.map(r)));
+            ErpChangeReader takeover = new ErpChangeReader(mapper.mapping(), erpDb, own, 3, leases, Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), jdbc);
+            assertThat(takeover.readPage(0).records()).extracting(r -> r.externalId().strip())
+                    .as("not applied yet: published again, for the idempotent receiver to absorb where it arrives twice")
+                    .containsExactly("W-00", "W-01", "W-02", "W-03", "W-04", "W-05", "W-06", "W-07", "W-08", "W-09");
         }
     }
 

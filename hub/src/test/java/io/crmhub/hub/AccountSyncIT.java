@@ -391,6 +391,41 @@ class AccountSyncIT {
     }
 
     @Test
+    void aMassChangeInTheErpIsPublishedInOnePollPageAfterPageAndAppliedOnce() throws Exception {
+        JdbcTemplate erp = new JdbcTemplate(erpDataSource);
+        JdbcTemplate crm = crmJdbc.getJdbcTemplate();
+        var routes = camel.getRouteController();
+        int rows = 2001;
+        routes.stopRoute("account-erp-to-kafka");
+        try {
+            // One ERP statement stamps all its rows with the same second: a tie across five pages of 500.
+            LocalDateTime at = crm.queryForObject("select last_changed_at from watermark where source = 'erp.account'",
+                    Timestamp.class).toLocalDateTime().plusSeconds(1);
+            List<Object[]> batch = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                batch.add(new Object[]{String.format("T8-%05d", i), "Massenänderung " + i + " GmbH", Timestamp.valueOf(at)});
+            }
+            erp.batchUpdate("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, CRTRM, LCHG, LUSR) VALUES (?, ?, 'DE', 'A', 'N30', ?, 'MASS')",
+                    batch);
+            org.apache.camel.builder.NotifyBuilder firstPoll = new org.apache.camel.builder.NotifyBuilder(camel)
+                    .fromRoute("account-erp-to-kafka").whenCompleted(1).create();
+            routes.startRoute("account-erp-to-kafka");
+            assertThat(firstPoll.matches(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // One page per poll would have left the watermark at T8-00499 here (and needed 5 polls).
+            assertThat(crm.queryForObject("select last_key from watermark where source = 'erp.account'", String.class).strip())
+                    .as("the first poll went through all five pages").isEqualTo(String.format("T8-%05d", rows - 1));
+        } finally {
+            if (!routes.getRouteStatus("account-erp-to-kafka").isStarted()) {
+                routes.startRoute("account-erp-to-kafka");
+            }
+        }
+        await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like 'T8-%'") == rows);
+        assertThat(count("select count(*) from account where name like 'Massenänderung %'")).as("each once").isEqualTo(rows);
+        System.out.printf("FIGURES mass change: %,d ERP rows stamped with one second -> watermark at the last row after the"
+                + " first poll; %,d accounts in the CRM%n", rows, count("select count(*) from account where name like 'Massenänderung %'"));
+    }
+
+    @Test
     void twoHubInstancesShareTheWorkAndOneTakesOverFromTheOtherWithoutDuplicatesOrLoss() throws Exception {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--camel.main.name=crm-hub-2",
                 "--hub.embedded.enabled=false", "--spring.profiles.active=embedded",

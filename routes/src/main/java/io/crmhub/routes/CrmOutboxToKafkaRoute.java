@@ -38,7 +38,7 @@ public class CrmOutboxToKafkaRoute extends RouteBuilder {
                     .setProperty(CLAIMED, body())
                     // the batch goes in one send: each event a record keyed by its CRM record id; the
                     // producer pipelines them and waits for all their acknowledgements
-                    .bean("outboxRecords", "of").id("as-kafka-records")
+                    .bean("kafkaRecords", "outbox").id("as-kafka-records")
                     .to("kafka:{{hub.topics.crm-changed}}").id("publish-crm-changes")
                     .setBody(exchangeProperty(CLAIMED))
                     .bean("outboxRelay", "markPublished").id("mark-published")

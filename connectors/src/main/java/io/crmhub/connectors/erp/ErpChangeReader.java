@@ -33,16 +33,30 @@ import java.util.Map;
  * Reads one ERP table's changes in {@code (last-change, key)} order after the persisted watermark,
  * a page at a time. Keyset paging makes it safe for many rows with the same one-second timestamp:
  * a page boundary inside a tie resumes after the last key read, not after the timestamp.
+ * <p>
+ * The first page of a poll also looks behind the watermark, inside the overlap window, for rows an
+ * ERP transaction committed late: every row of the window is checked (by key and timestamp only),
+ * and only the versions neither this reader published nor the CRM has are read in full and
+ * published. One poller thread uses a reader.
  */
 public class ErpChangeReader {
 
-    /** A page of changes and the position to commit once all of them are safely published. */
-    public record ChangeBatch(String source, List<SourceRecord> records, Position next) {
+    /**
+     * A page of changes and the position to commit once all of them are safely published.
+     *
+     * @param full the page came full: more changes may follow it right away
+     */
+    public record ChangeBatch(String source, List<SourceRecord> records, Position next, boolean full) {
 
         public boolean isEmpty() {
             return records.isEmpty();
         }
     }
+
+    /** Versions this reader published, remembered for the overlap check: at most this many. */
+    static final int REMEMBERED = 100_000;
+    /** Keys per look-up query (the ERP's IN list, the CRM's array). */
+    private static final int CHUNK = 1_000;
 
     private final EntityMapping mapping;
     private final NamedParameterJdbcTemplate erp;
@@ -51,11 +65,20 @@ public class ErpChangeReader {
     private final Duration leaseTtl;
     private final Duration overlap;
     private final NamedParameterJdbcTemplate crm;
-    private final String overlapSql;
     private final String watermarkName;
     private final String sql;
-    private final NamedParameterJdbcTemplate erpLines;
+    private final NamedParameterJdbcTemplate erpUnlimited;
     private final String linesSql;
+    private final String windowSql;
+    private final String byKeySql;
+    private final int pageSize;
+    /** Version keys this reader published, oldest first, with their change time. */
+    private final LinkedHashMap<String, java.time.Instant> published = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, java.time.Instant> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
 
     /**
      * @param leaseTtl how long this instance keeps the source after a poll; a poll interval or
@@ -81,8 +104,9 @@ public class ErpChangeReader {
         this.mapping = mapping;
         JdbcTemplate jdbc = new JdbcTemplate(erpDataSource);
         jdbc.setMaxRows(pageSize);
+        this.pageSize = pageSize;
         this.erp = new NamedParameterJdbcTemplate(jdbc);
-        this.erpLines = new NamedParameterJdbcTemplate(erpDataSource);
+        this.erpUnlimited = new NamedParameterJdbcTemplate(erpDataSource);
         this.watermarks = watermarks;
         this.leases = leases;
         this.leaseTtl = leaseTtl;
@@ -95,9 +119,9 @@ public class ErpChangeReader {
         String from = "SELECT t.*" + joinColumns(mapping) + " FROM " + mapping.table() + " t" + joinClause(mapping);
         this.sql = from + " WHERE " + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key)"
                 + " ORDER BY " + ts + ", " + key;
-        this.overlapSql = from
-                + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
-                + " ORDER BY " + ts + ", " + key;
+        this.windowSql = "SELECT " + key + ", " + ts + " FROM " + mapping.table() + " t"
+                + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))";
+        this.byKeySql = from + " WHERE " + key + " IN (:keys) ORDER BY " + ts + ", " + key;
         LineMapping lines = mapping.lines();
         this.linesSql = lines == null ? null : "SELECT * FROM " + lines.table() + " WHERE " + lines.parentKeyColumn()
                 + " IN (:keys) ORDER BY " + lines.parentKeyColumn() + ", " + lines.orderByColumn();
@@ -117,20 +141,31 @@ public class ErpChangeReader {
     }
 
     /**
-     * The next page of changes after the committed watermark; empty when another hub instance
-     * holds this source's poller lease.
+     * The next page of changes after the committed watermark, with the late rows of the overlap
+     * window in front; empty when another hub instance holds this source's poller lease.
      */
     public ChangeBatch readNextBatch() {
+        return readPage(0);
+    }
+
+    /**
+     * The next page of changes after the committed watermark; empty when another hub instance
+     * holds this source's poller lease.
+     *
+     * @param pageOfPoll 0 for a poll's first page, which also brings the late rows of the overlap
+     *                   window; the pages after it in the same poll do not look behind again
+     */
+    public ChangeBatch readPage(int pageOfPoll) {
         Position from = watermarks.get(watermarkName);
         if (!leases.acquire(watermarkName, leaseTtl)) {
-            return new ChangeBatch(watermarkName, List.of(), from);
+            return new ChangeBatch(watermarkName, List.of(), from, false);
         }
         MapSqlParameterSource p = new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key());
         List<SourceRecord> rows = erp.query(sql, p, (rs, i) -> toRecord(rs));
         Position next = rows.isEmpty() ? from : positionOf(rows.get(rows.size() - 1));
-        List<SourceRecord> all = new java.util.ArrayList<>(lateRows(from, p));
+        List<SourceRecord> all = new java.util.ArrayList<>(pageOfPoll == 0 ? lateRows(from, p) : List.of());
         all.addAll(rows);
-        return new ChangeBatch(watermarkName, withLines(all), next);
+        return new ChangeBatch(watermarkName, withLines(all), next, rows.size() >= pageSize);
     }
 
     /** Attaches each record's detail rows, read in one query for the page. */
@@ -139,7 +174,7 @@ public class ErpChangeReader {
             return records;
         }
         Map<String, List<Map<String, String>>> byParent = new java.util.HashMap<>();
-        erpLines.query(linesSql, new MapSqlParameterSource("keys", records.stream().map(SourceRecord::externalId).toList()),
+        erpUnlimited.query(linesSql, new MapSqlParameterSource("keys", records.stream().map(SourceRecord::externalId).toList()),
                 rs -> {
                     Map<String, String> line = columns(rs);
                     byParent.computeIfAbsent(line.get(mapping.lines().parentKeyColumn().toUpperCase(java.util.Locale.ROOT)).strip(),
@@ -148,24 +183,59 @@ public class ErpChangeReader {
         return records.stream().map(r -> r.withLines(byParent.getOrDefault(r.externalId().strip(), List.of()))).toList();
     }
 
-    /** Rows behind the watermark, inside the overlap window, whose version the CRM does not have yet. */
+    /**
+     * Rows behind the watermark, inside the overlap window, whose version neither this reader
+     * published nor the CRM has (applied, quarantined or waiting for its parent). The window is
+     * read by key and timestamp only, whatever its size; the late rows are then read in full.
+     */
     private List<SourceRecord> lateRows(Position from, MapSqlParameterSource p) {
         if (overlap.isZero() || crm == null || from.equals(Position.START)) {
             return List.of();
         }
         p.addValue("from", Timestamp.valueOf(from.changedAt().minus(overlap)));
-        List<SourceRecord> window = erp.query(overlapSql, p, (rs, i) -> toRecord(rs));
-        if (window.isEmpty()) {
+        forgetBefore(from.changedAt().minus(overlap).toInstant(ZoneOffset.UTC));
+        Map<String, String> unknown = new LinkedHashMap<>();
+        erpUnlimited.query(windowSql, p, rs -> {
+            String key = text(rs.getObject(1));
+            String version = SourceRecord.versionKey(mapping.source(), mapping.entity(), key,
+                    rs.getTimestamp(2).toLocalDateTime().toInstant(ZoneOffset.UTC));
+            if (!published.containsKey(version)) {
+                unknown.put(version, key);
+            }
+        });
+        List<String> versions = List.copyOf(unknown.keySet());
+        for (int i = 0; i < versions.size(); i += CHUNK) {
+            crm.getJdbcTemplate().queryForList("""
+                    select message_key from processed_message where message_key = any(?)
+                    union all select message_key from quarantine where message_key = any(?)
+                    union all select message_key from waiting_record where message_key = any(?)""", String.class,
+                    chunk(versions, i), chunk(versions, i), chunk(versions, i)).forEach(unknown::remove);
+        }
+        if (unknown.isEmpty()) {
             return List.of();
         }
-        Map<String, SourceRecord> byKey = new LinkedHashMap<>();
-        window.forEach(r -> byKey.put(r.versionKey(), r));
-        java.util.Set<String> known = new java.util.HashSet<>(crm.queryForList(
-                "select message_key from processed_message where message_key in (:keys)"
-                        + " union all select message_key from quarantine where message_key in (:keys)",
-                new MapSqlParameterSource("keys", byKey.keySet()), String.class));
-        byKey.keySet().removeAll(known);
-        return List.copyOf(byKey.values());
+        List<String> keys = List.copyOf(new java.util.LinkedHashSet<>(unknown.values()));
+        List<SourceRecord> late = new java.util.ArrayList<>();
+        for (int i = 0; i < keys.size(); i += CHUNK) {
+            erpUnlimited.query(byKeySql, new MapSqlParameterSource("keys", keys.subList(i, Math.min(keys.size(), i + CHUNK))),
+                    (rs, n) -> toRecord(rs)).stream()
+                    // a row changed again since is past the watermark now: its page brings it
+                    .filter(r -> unknown.containsKey(r.versionKey()))
+                    .forEach(late::add);
+        }
+        return late;
+    }
+
+    private static String[] chunk(List<String> all, int from) {
+        return all.subList(from, Math.min(all.size(), from + CHUNK)).toArray(String[]::new);
+    }
+
+    /** Forgets the published versions that changed before the overlap window. */
+    private void forgetBefore(java.time.Instant start) {
+        var it = published.values().iterator();
+        while (it.hasNext() && it.next().isBefore(start)) {
+            it.remove();
+        }
     }
 
     /**
@@ -189,6 +259,9 @@ public class ErpChangeReader {
     public void commit(ChangeBatch batch) {
         if (!batch.isEmpty()) {
             watermarks.advance(batch.source(), batch.next());
+            if (!overlap.isZero()) {
+                batch.records().forEach(r -> published.put(r.versionKey(), r.changedAt()));
+            }
         }
     }
 

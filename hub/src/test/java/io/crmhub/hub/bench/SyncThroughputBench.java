@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  * for days, and on two cores the JIT compiler of a cold JVM takes more CPU than the work measured.
  * Then {@code bench.rounds} rounds, the contenders taking turns in each; the medians are compared.
  */
-@SpringBootTest(classes = HubApplication.class, properties = {"hub.embedded.data-dir=", "hub.erp.poll-interval=1h"})
+@SpringBootTest(classes = HubApplication.class, properties = {"hub.embedded.data-dir=", "hub.erp.poll-interval=${bench.poll-interval:1h}"})
 class SyncThroughputBench {
 
     private static final int EVENTS = Integer.getInteger("bench.events", 20_000);
@@ -43,6 +43,9 @@ class SyncThroughputBench {
     private static final Map<String, Integer> PHASES = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int RATE = Integer.getInteger("bench.rate", 1_000);
     private static final int RATE_SECONDS = Integer.getInteger("bench.rate-seconds", 10);
+    private static final int POLLER_ROWS = Integer.getInteger("bench.poller-rows", 50_000);
+    /** Only the ERP poller's phase (for work on the poller). */
+    private static final boolean POLLER_ONLY = Boolean.getBoolean("bench.poller-only");
 
     private static final java.util.concurrent.atomic.AtomicLong NAIVE_INSERTS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -87,6 +90,10 @@ class SyncThroughputBench {
         });
         camel.getRouteController().suspendRoute("bench-naive-per-message");
 
+        if (POLLER_ONLY) {
+            poller(jdbc);
+            return;
+        }
         Instant base = Instant.parse("2025-08-01T00:00:00Z");
         jdbc.execute("create table bench_plain (id text primary key, name text, country text, payload text)");
         PlainClient plainClient = new PlainClient(jdbc);
@@ -178,6 +185,76 @@ class SyncThroughputBench {
 
         System.out.printf("BENCH   end-to-end latency at %d events/s for %d s: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n%n",
                 RATE, RATE_SECONDS, pct(ms, 0.50), pct(ms, 0.99), ms.get(ms.size() - 1));
+        camel.getRouteController().suspendRoute("account-kafka-to-crm");
+        poller(jdbc);
+    }
+
+    /**
+     * The ERP poller on a backlog of changed ERP accounts (a mass update: ten rows per one-second
+     * timestamp), from the first page's watermark commit to the last's: read by keyset, published,
+     * acknowledged, watermark committed. Against a plain reader in the same run: the same keyset
+     * query in pages of the same size, each row as JSON to a KafkaProducer (acks=all, idempotent),
+     * pipelined, flushed at the end; no watermark, no lease, no overlap window.
+     */
+    private void poller(JdbcTemplate crm) throws Exception {
+        JdbcTemplate erp = new JdbcTemplate(ctx.getBean("erpDataSource", javax.sql.DataSource.class));
+        java.time.LocalDateTime base = java.time.LocalDateTime.of(2031, 1, 1, 0, 0);
+        List<Object[]> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < POLLER_ROWS; i++) {
+            rows.add(new Object[]{String.format("B%09d", i), "Massen Firma " + i + " GmbH", "info@massen" + i + ".example",
+                    java.sql.Timestamp.valueOf(base.plusSeconds(i / 10))});
+        }
+        erp.batchUpdate("INSERT INTO CUSTMST (CUSTNO, CNAME, CEMAL, CCTRY, CSTAT, CRTRM, LCHG, LUSR) VALUES (?, ?, ?, 'DE', 'A', 'N30', ?, 'BENCH')", rows);
+        int page = Integer.parseInt(env.getProperty("hub.erp.page-size"));
+
+        double plain;
+        try (var producer = new KafkaProducer<String, String>(Map.of(
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "acks", "all", "enable.idempotence", true),
+                new StringSerializer(), new StringSerializer())) {
+            JdbcTemplate paged = new JdbcTemplate(ctx.getBean("erpDataSource", javax.sql.DataSource.class));
+            paged.setMaxRows(page);
+            long t0 = System.nanoTime();
+            Object[] after = {java.sql.Timestamp.valueOf(base.minusSeconds(1)), ""};
+            int sent = 0;
+            while (true) {
+                List<Map<String, Object>> got = paged.queryForList("SELECT * FROM CUSTMST t WHERE t.LCHG > ? OR (t.LCHG = ? AND t.CUSTNO > ?)"
+                        + " ORDER BY t.LCHG, t.CUSTNO", after[0], after[0], after[1]);
+                if (got.isEmpty()) {
+                    break;
+                }
+                for (Map<String, Object> row : got) {
+                    producer.send(new ProducerRecord<>("bench.poller-plain", row.get("CUSTNO").toString(), json.writeValueAsString(row)));
+                }
+                Map<String, Object> last = got.get(got.size() - 1);
+                after[0] = last.get("LCHG");
+                after[1] = last.get("CUSTNO");
+                sent += got.size();
+            }
+            producer.flush();
+            plain = sent / ((System.nanoTime() - t0) / 1e9);
+        }
+
+        // From the first watermark commit seen to the last: the rows of every page after the first seen.
+        camel.getRouteController().startRoute("account-erp-to-kafka");
+        long[] first = {0, 0};
+        await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            String key = crm.queryForList("select trim(last_key) from watermark where source = 'erp.account'", String.class)
+                    .stream().findFirst().orElse("");
+            if (!key.startsWith("B")) {
+                return false;
+            }
+            if (first[0] == 0) {
+                first[0] = System.nanoTime();
+                first[1] = Long.parseLong(key.substring(1)) + 1;
+            }
+            return Long.parseLong(key.substring(1)) == POLLER_ROWS - 1;
+        });
+        double seconds = (System.nanoTime() - first[0]) / 1e9;
+        camel.getRouteController().stopRoute("account-erp-to-kafka");
+        double poller = (POLLER_ROWS - first[1]) / seconds;
+        System.out.printf("BENCH   ERP poller (keyset read, publish, acknowledge, commit the watermark; pages of %d): %,d changed rows,"
+                        + " %,.0f rows/s; plain reader (same query and pages, KafkaProducer pipelined): %,.0f rows/s (poller %.2f x plain)%n",
+                page, POLLER_ROWS, poller, plain, poller / plain);
     }
 
     /**

@@ -38,6 +38,11 @@ public record SourceRecord(String system, String entity, String externalId, Inst
      * redelivery is recognised, while the next version of the same record is not.
      */
     public String versionKey() {
+        return versionKey(system, entity, externalId, changedAt);
+    }
+
+    /** The version key of the record {@code externalId} as changed at {@code changedAt}. */
+    public static String versionKey(String system, String entity, String externalId, Instant changedAt) {
         return system + ":" + entity + ":" + externalId + ":" + (changedAt == null ? "-" : changedAt.toEpochMilli());
     }
 
