@@ -70,6 +70,18 @@ public final class Outages {
     }
 
     /**
+     * Whether the failure says the connection it happened on is gone (the server went away, the
+     * network broke): such a connection must not go back to the pool. Judged by the exception's
+     * type and SQL state, as the driver gives them: H2, for one, reports a broken connection with
+     * states of its own (90067, 90121), which the pool does not know.
+     */
+    public static boolean brokenConnection(SQLException failure) {
+        return failure instanceof SQLNonTransientConnectionException
+                || failure instanceof SQLRecoverableException
+                || failure.getSQLState() != null && failure.getSQLState().startsWith("08");
+    }
+
+    /**
      * SQL states of outages: connection exceptions (08), insufficient resources (53, such as too
      * many connections), a server shutting down or starting (57P01-57P03), serialization failures
      * and deadlocks (40001, 40P01), and MariaDB's killed connection (70100).

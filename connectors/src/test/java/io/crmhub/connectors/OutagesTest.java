@@ -60,4 +60,21 @@ class OutagesTest {
         a.initCause(b);
         assertThat(Outages.isOutage(a)).isFalse();
     }
+
+    @Test
+    void aConnectionThatFailedBecauseItIsGoneLeavesThePoolWhateverTheDriversState() {
+        com.zaxxer.hikari.SQLExceptionOverride pool = new io.crmhub.connectors.config.BrokenConnections();
+        // H2's own states for a broken connection and a database gone, unknown to the pool
+        assertThat(pool.adjudicate(new java.sql.SQLNonTransientConnectionException("Connection is broken", "90067")))
+                .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
+        assertThat(pool.adjudicate(new java.sql.SQLRecoverableException("Database is already closed", "90121")))
+                .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
+        assertThat(pool.adjudicate(new SQLException("An I/O error occurred while sending to the backend", "08006")))
+                .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
+        // a message's fault, or a statement time-out: the pool's own judgement stands
+        assertThat(pool.adjudicate(new SQLException("duplicate key", "23505")))
+                .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.CONTINUE_EVICT);
+        assertThat(pool.adjudicate(new SQLException("canceling statement due to statement timeout", "57014")))
+                .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.CONTINUE_EVICT);
+    }
 }

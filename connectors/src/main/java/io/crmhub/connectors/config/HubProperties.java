@@ -145,12 +145,18 @@ public record HubProperties(
             @DefaultValue("30s") @NotNull @DurationMin(millis = 250) Duration connectionTimeout) {
     }
 
-    /** The legacy ERP, any JDBC database, polled for changes. */
+    /**
+     * The legacy ERP, any JDBC database, polled for changes.
+     *
+     * @param connectionTimeout how long a poll or a write waits for a pooled connection before it
+     *                          fails (and, in an outage, is tried again)
+     */
     public record Erp(
             @NotBlank @Pattern(regexp = "jdbc:.*", message = "must be a JDBC URL") String url,
             @NotBlank String username,
             String password,
             @DefaultValue("4") @Min(1) int poolSize,
+            @DefaultValue("10s") @NotNull @DurationMin(millis = 250) Duration connectionTimeout,
             @DefaultValue("5s") @NotNull Duration pollInterval,
             @DefaultValue("500") @Min(1) int pageSize,
             @DefaultValue("2m") @NotNull Duration overlap) {

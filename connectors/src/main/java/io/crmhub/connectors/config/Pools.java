@@ -15,6 +15,7 @@ public final class Pools {
         ds.setUsername(username);
         ds.setPassword(password);
         ds.setMaximumPoolSize(size);
+        ds.setExceptionOverrideClassName(BrokenConnections.class.getName());
         if (url != null && url.startsWith("jdbc:postgresql:")) {
             // JDBC batches of inserts travel as multi-row statements.
             ds.addDataSourceProperty("reWriteBatchedInserts", "true");

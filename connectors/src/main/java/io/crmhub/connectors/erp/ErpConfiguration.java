@@ -15,7 +15,7 @@ public class ErpConfiguration {
         HubProperties.Erp erp = props.erp();
         HikariDataSource ds = Pools.hikari("erp", erp.url(), erp.username(), erp.password(), erp.poolSize());
         // A legacy database is polled, never waited on forever.
-        ds.setConnectionTimeout(10_000);
+        ds.setConnectionTimeout(erp.connectionTimeout().toMillis());
         return ds;
     }
 }
