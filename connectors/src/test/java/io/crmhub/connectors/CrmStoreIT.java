@@ -344,6 +344,12 @@ class CrmStoreIT {
             assertThat(takeover.readPage(0).records()).extracting(r -> r.externalId().strip())
                     .as("not applied yet: published again, for the idempotent receiver to absorb where it arrives twice")
                     .containsExactly("W-00", "W-01", "W-02", "W-03", "W-04", "W-05", "W-06", "W-07", "W-08", "W-09");
+            // What it found in the CRM it remembers: a window that stays put costs no look-ups poll after poll
+            // (were W-LATE's key gone from the CRM, it would be published again if asked).
+            jdbc.getJdbcTemplate().update("delete from processed_message where message_key = ?", late.records().get(0).versionKey());
+            assertThat(takeover.readPage(0).records()).extracting(r -> r.externalId().strip()).doesNotContain("W-LATE");
+            assertThat(new ErpChangeReader(mapper.mapping(), erpDb, own, 3, leases, Duration.ofSeconds(30), Duration.ofMinutes(2), jdbc)
+                    .readPage(0).records()).extracting(r -> r.externalId().strip()).contains("W-LATE");
         }
     }
 

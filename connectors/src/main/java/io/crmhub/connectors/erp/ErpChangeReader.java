@@ -35,9 +35,11 @@ import java.util.Map;
  * a page boundary inside a tie resumes after the last key read, not after the timestamp.
  * <p>
  * The first page of a poll also looks behind the watermark, inside the overlap window, for rows an
- * ERP transaction committed late: every row of the window is checked (by key and timestamp only),
- * and only the versions neither this reader published nor the CRM has are read in full and
- * published. One poller thread uses a reader.
+ * ERP transaction committed late: the window's rows are checked by key and timestamp only (its
+ * {@value #WINDOW_ROWS} newest), and only the versions neither this reader published nor the CRM
+ * has are read in full and published. Versions found settled are remembered, so that a window
+ * that stays put (an ERP quiet after a mass update) costs the CRM no look-ups poll after poll.
+ * One poller thread uses a reader.
  */
 public class ErpChangeReader {
 
@@ -53,8 +55,10 @@ public class ErpChangeReader {
         }
     }
 
-    /** Versions this reader published, remembered for the overlap check: at most this many. */
+    /** Versions this reader published or found in the CRM, remembered for the overlap check: at most this many. */
     static final int REMEMBERED = 100_000;
+    /** Rows of the overlap window checked per poll, the newest first. */
+    static final int WINDOW_ROWS = 100_000;
     /** Keys per look-up query (the ERP's IN list, the CRM's array). */
     private static final int CHUNK = 1_000;
 
@@ -68,12 +72,14 @@ public class ErpChangeReader {
     private final String watermarkName;
     private final String sql;
     private final NamedParameterJdbcTemplate erpUnlimited;
+    private final NamedParameterJdbcTemplate erpWindow;
+    private java.time.Instant windowWarned = java.time.Instant.EPOCH;
     private final String linesSql;
     private final String windowSql;
     private final String byKeySql;
     private final int pageSize;
-    /** Version keys this reader published, oldest first, with their change time. */
-    private final LinkedHashMap<String, java.time.Instant> published = new LinkedHashMap<>() {
+    /** Version keys this reader published or found in the CRM, oldest first, with their change time. */
+    private final LinkedHashMap<String, java.time.Instant> settled = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, java.time.Instant> eldest) {
             return size() > REMEMBERED;
@@ -107,6 +113,9 @@ public class ErpChangeReader {
         this.pageSize = pageSize;
         this.erp = new NamedParameterJdbcTemplate(jdbc);
         this.erpUnlimited = new NamedParameterJdbcTemplate(erpDataSource);
+        JdbcTemplate window = new JdbcTemplate(erpDataSource);
+        window.setMaxRows(WINDOW_ROWS);
+        this.erpWindow = new NamedParameterJdbcTemplate(window);
         this.watermarks = watermarks;
         this.leases = leases;
         this.leaseTtl = leaseTtl;
@@ -120,7 +129,8 @@ public class ErpChangeReader {
         this.sql = from + " WHERE " + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key)"
                 + " ORDER BY " + ts + ", " + key;
         this.windowSql = "SELECT " + key + ", " + ts + " FROM " + mapping.table() + " t"
-                + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))";
+                + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
+                + " ORDER BY " + ts + " DESC, " + key + " DESC";
         this.byKeySql = from + " WHERE " + key + " IN (:keys) ORDER BY " + ts + ", " + key;
         LineMapping lines = mapping.lines();
         this.linesSql = lines == null ? null : "SELECT * FROM " + lines.table() + " WHERE " + lines.parentKeyColumn()
@@ -186,7 +196,8 @@ public class ErpChangeReader {
     /**
      * Rows behind the watermark, inside the overlap window, whose version neither this reader
      * published nor the CRM has (applied, quarantined or waiting for its parent). The window is
-     * read by key and timestamp only, whatever its size; the late rows are then read in full.
+     * read by key and timestamp only, its newest rows first, at most {@value #WINDOW_ROWS}; the
+     * late rows are then read in full.
      */
     private List<SourceRecord> lateRows(Position from, MapSqlParameterSource p) {
         if (overlap.isZero() || crm == null || from.equals(Position.START)) {
@@ -194,27 +205,40 @@ public class ErpChangeReader {
         }
         p.addValue("from", Timestamp.valueOf(from.changedAt().minus(overlap)));
         forgetBefore(from.changedAt().minus(overlap).toInstant(ZoneOffset.UTC));
-        Map<String, String> unknown = new LinkedHashMap<>();
-        erpUnlimited.query(windowSql, p, rs -> {
+        Map<String, Row> unknown = new LinkedHashMap<>();
+        int[] scanned = {0};
+        erpWindow.query(windowSql, p, rs -> {
+            scanned[0]++;
             String key = text(rs.getObject(1));
-            String version = SourceRecord.versionKey(mapping.source(), mapping.entity(), key,
-                    rs.getTimestamp(2).toLocalDateTime().toInstant(ZoneOffset.UTC));
-            if (!published.containsKey(version)) {
-                unknown.put(version, key);
+            java.time.Instant changedAt = rs.getTimestamp(2).toLocalDateTime().toInstant(ZoneOffset.UTC);
+            String version = SourceRecord.versionKey(mapping.source(), mapping.entity(), key, changedAt);
+            if (!settled.containsKey(version)) {
+                unknown.put(version, new Row(key, changedAt));
             }
         });
+        if (scanned[0] >= WINDOW_ROWS && windowWarned.isBefore(java.time.Instant.now().minusSeconds(600))) {
+            windowWarned = java.time.Instant.now();
+            LoggerFactory.getLogger(ErpChangeReader.class).warn("The overlap window of {} holds more than {} rows: only the"
+                    + " newest {} are checked for late commits (a mass update; the window moves on with the next changes)",
+                    watermarkName, WINDOW_ROWS, WINDOW_ROWS);
+        }
         List<String> versions = List.copyOf(unknown.keySet());
         for (int i = 0; i < versions.size(); i += CHUNK) {
             crm.getJdbcTemplate().queryForList("""
                     select message_key from processed_message where message_key = any(?)
                     union all select message_key from quarantine where message_key = any(?)
                     union all select message_key from waiting_record where message_key = any(?)""", String.class,
-                    chunk(versions, i), chunk(versions, i), chunk(versions, i)).forEach(unknown::remove);
+                    chunk(versions, i), chunk(versions, i), chunk(versions, i)).forEach(known -> {
+                        Row row = unknown.remove(known);
+                        if (row != null) {
+                            settled.put(known, row.changedAt());
+                        }
+                    });
         }
         if (unknown.isEmpty()) {
             return List.of();
         }
-        List<String> keys = List.copyOf(new java.util.LinkedHashSet<>(unknown.values()));
+        List<String> keys = unknown.values().stream().map(Row::key).distinct().toList();
         List<SourceRecord> late = new java.util.ArrayList<>();
         for (int i = 0; i < keys.size(); i += CHUNK) {
             erpUnlimited.query(byKeySql, new MapSqlParameterSource("keys", keys.subList(i, Math.min(keys.size(), i + CHUNK))),
@@ -230,9 +254,13 @@ public class ErpChangeReader {
         return all.subList(from, Math.min(all.size(), from + CHUNK)).toArray(String[]::new);
     }
 
-    /** Forgets the published versions that changed before the overlap window. */
+    /** A row of the overlap window: its key and change time. */
+    private record Row(String key, java.time.Instant changedAt) {
+    }
+
+    /** Forgets the settled versions that changed before the overlap window. */
     private void forgetBefore(java.time.Instant start) {
-        var it = published.values().iterator();
+        var it = settled.values().iterator();
         while (it.hasNext() && it.next().isBefore(start)) {
             it.remove();
         }
@@ -260,7 +288,7 @@ public class ErpChangeReader {
         if (!batch.isEmpty()) {
             watermarks.advance(batch.source(), batch.next());
             if (!overlap.isZero()) {
-                batch.records().forEach(r -> published.put(r.versionKey(), r.changedAt()));
+                batch.records().forEach(r -> settled.put(r.versionKey(), r.changedAt()));
             }
         }
     }
