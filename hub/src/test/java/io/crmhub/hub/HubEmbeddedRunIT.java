@@ -170,6 +170,8 @@ class HubEmbeddedRunIT {
             assertThat(gauge(body, "crmhub_sync_waiting", "entity=\"CONTACT\"")).isEqualTo(1.0);
             assertThat(gauge(body, "crmhub_sync_waiting", "entity=\"ORDER\"")).isEqualTo(1.0);
             assertThat(gauge(body, "crmhub_sync_poller_active", "source=\"erp.account\"")).isEqualTo(1.0);
+            assertThat(gauge(body, "crmhub_erp_changes_pending", "source=\"erp.account\"")).isEqualTo(0.0);
+            assertThat(gauge(body, "crmhub_erp_changes_pending", "source=\"erp.order\"")).isEqualTo(0.0);
             assertThat(gauge(body, "crmhub_kafka_consumer_lag", "topic=\"" + env.getProperty("hub.topics.erp-account-changed") + "\""))
                     .isEqualTo(0.0);
             assertThat(gauge(body, "crmhub_outbox_pending", "")).isEqualTo(0.0);
@@ -178,6 +180,8 @@ class HubEmbeddedRunIT {
         JsonNode quarantine = getJson("viewer", "/actuator/jolokia/read/io.crmhub:type=Backlog/QuarantineOpen").get("value");
         assertThat(quarantine.get("ACCOUNT").asLong()).isEqualTo(4);
         assertThat(quarantine.get("CONTACT").asLong()).isEqualTo(2);
+        assertThat(getJson("viewer", "/actuator/jolokia/read/io.crmhub:type=Backlog/ErpChangesPending").get("value")
+                .get("erp.contact").asLong()).isZero();
         assertThat(getJson("viewer", "/actuator/jolokia/read/io.crmhub:type=Backlog/Problem").get("value").isNull()).isTrue();
     }
 

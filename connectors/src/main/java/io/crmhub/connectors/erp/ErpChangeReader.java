@@ -77,6 +77,7 @@ public class ErpChangeReader {
     private final String linesSql;
     private final String windowSql;
     private final String byKeySql;
+    private final String pendingSql;
     private final int pageSize;
     /** Version keys this reader published or found in the CRM, oldest first, with their change time. */
     private final LinkedHashMap<String, java.time.Instant> settled = new LinkedHashMap<>() {
@@ -132,6 +133,9 @@ public class ErpChangeReader {
                 + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
                 + " ORDER BY " + ts + " DESC, " + key + " DESC";
         this.byKeySql = from + " WHERE " + key + " IN (:keys) ORDER BY " + ts + ", " + key;
+        // the same rows as the page query, as a range of the (last-change, key) index
+        this.pendingSql = "SELECT COUNT(*) FROM " + mapping.table() + " t WHERE " + ts + " >= :ts AND (" + ts + " > :ts OR "
+                + key + " > :key)";
         LineMapping lines = mapping.lines();
         this.linesSql = lines == null ? null : "SELECT * FROM " + lines.table() + " WHERE " + lines.parentKeyColumn()
                 + " IN (:keys) ORDER BY " + lines.parentKeyColumn() + ", " + lines.orderByColumn();
@@ -176,6 +180,17 @@ public class ErpChangeReader {
         List<SourceRecord> all = new java.util.ArrayList<>(pageOfPoll == 0 ? lateRows(from, p) : List.of());
         all.addAll(rows);
         return new ChangeBatch(watermarkName, withLines(all), next, rows.size() >= pageSize);
+    }
+
+    /**
+     * Rows changed after the committed watermark: what the poller has still to publish (whoever
+     * holds the lease).
+     */
+    public long pending() {
+        Position from = watermarks.get(watermarkName);
+        Long n = erpUnlimited.queryForObject(pendingSql,
+                new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key()), Long.class);
+        return n == null ? 0 : n;
     }
 
     /** Attaches each record's detail rows, read in one query for the page. */

@@ -33,4 +33,7 @@ public interface BacklogMXBean {
 
     /** By source: 1 while a hub holds its poller lease. */
     Map<String, Long> getPollersActive();
+
+    /** By source: ERP rows changed after the committed watermark, not yet published. */
+    Map<String, Long> getErpChangesPending();
 }

@@ -48,7 +48,9 @@ import java.util.concurrent.TimeUnit;
  *   {@code crmhub.duplicates.open{entity}}: work for a person; {@code crmhub.sync.waiting{entity}}:
  *   records waiting for their parent;</li>
  *   <li>{@code crmhub.sync.poller.active{source}}: 1 while a hub holds the source's poller lease, 0
- *   when none does (nobody polls that source).</li>
+ *   when none does (nobody polls that source);</li>
+ *   <li>{@code crmhub.erp.changes.pending{source}}: ERP rows changed after the source's committed
+ *   watermark, not yet published — ERP changes on their way to Kafka.</li>
  * </ul>
  * Read in the background every {@code hub.metrics.backlog-refresh}: a scrape takes the last
  * figures and never waits on Kafka or the store. A figure that could not be read is NaN, never the
@@ -77,12 +79,18 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
      * @param store      null when the store could not be read
      * @param lags       by group, then topic; a group missing when Kafka could not tell its lag
      * @param unreplayed NaN when it could not be read
+     * @param erpPending by source; a source missing when the ERP could not tell
      * @param problem    null, or what could not be read
      */
-    private record Figures(StoreBacklog.Snapshot store, Map<String, Map<String, Long>> lags, double unreplayed, String problem,
-                           Instant readAt) {
+    private record Figures(StoreBacklog.Snapshot store, Map<String, Map<String, Long>> lags, double unreplayed,
+                           Map<String, Long> erpPending, String problem, Instant readAt) {
 
-        static final Figures NONE = new Figures(null, Map.of(), Double.NaN, null, null);
+        static final Figures NONE = new Figures(null, Map.of(), Double.NaN, Map.of(), null, null);
+
+        double erpPending(String source) {
+            Long n = erpPending.get(source);
+            return n == null ? Double.NaN : n;
+        }
 
         double lag(String group, String topic) {
             Long n = lags.getOrDefault(group, Map.of()).get(topic);
@@ -104,6 +112,7 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
     /** Topics per consumer group. */
     private final Map<String, List<String>> consumed = new LinkedHashMap<>();
     private final List<String> sources;
+    private final List<ErpChangeReader> readers;
     private final BacklogMetricsProperties properties;
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "backlog-metrics");
@@ -125,6 +134,7 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
         hubTopics.add(props.topics().crmChanged());
         consumed.put(group, List.copyOf(hubTopics));
         consumed.put(props.saga().orderConsumerGroup(), List.of(props.topics().crmChanged()));
+        this.readers = List.copyOf(readers);
         this.sources = readers.stream().map(ErpChangeReader::watermarkName).toList();
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         if (server.isRegistered(MBEAN)) {
@@ -147,6 +157,8 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
                 Gauge.builder("crmhub.kafka.consumer.lag", () -> figures.lag(group, topic)).tag("group", group).tag("topic", topic)
                         .description("Records published to the topic and not yet committed by the consumer group")
                         .register(registry)));
+        sources.forEach(source -> Gauge.builder("crmhub.erp.changes.pending", () -> figures.erpPending(source)).tag("source", source)
+                .description("ERP rows changed after the source's committed watermark, not yet published").register(registry));
         for (Kind kind : PER_KEY.keySet()) {
             List<String> keys = kind == Kind.POLLER ? sources
                     : SyncConfiguration.ERP_ENTITIES.stream().map(e -> e.toUpperCase(Locale.ROOT)).toList();
@@ -196,6 +208,14 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
         } catch (RuntimeException e) {
             problems.add("dead letters: " + e.getMessage());
         }
+        Map<String, Long> erpPending = new LinkedHashMap<>();
+        for (ErpChangeReader reader : readers) {
+            try {
+                erpPending.put(reader.watermarkName(), reader.pending());
+            } catch (RuntimeException e) {
+                problems.add("ERP changes of " + reader.watermarkName() + ": " + e.getMessage());
+            }
+        }
         String problem = problems.isEmpty() ? null : String.join("; ", problems);
         String before = figures.problem();
         if (problem != null && !problem.equals(before)) {
@@ -203,7 +223,7 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
         } else if (problem == null && before != null) {
             LOG.info("Backlog figures read again");
         }
-        figures = new Figures(s, lags, unreplayed, problem, Instant.now());
+        figures = new Figures(s, lags, unreplayed, erpPending, problem, Instant.now());
     }
 
     /** The figures in JMX: -1 (or a missing entry) where they could not be read. */
@@ -269,6 +289,14 @@ public class BacklogMetrics implements MeterBinder, InitializingBean, Disposable
             Map<String, Long> all = new TreeMap<>();
             sources.forEach(source -> all.put(source, 0L));
             all.putAll(figures.counts(Kind.POLLER));
+            return all;
+        }
+
+        @Override
+        public Map<String, Long> getErpChangesPending() {
+            Figures f = figures;
+            Map<String, Long> all = new TreeMap<>();
+            sources.forEach(source -> all.put(source, known(f.erpPending(source))));
             return all;
         }
 
