@@ -62,7 +62,7 @@ public final class Outages {
                     || t instanceof NoRouteToHostException
                     || t instanceof SocketTimeoutException
                     || t instanceof RetriableException
-                    || t instanceof SQLException sql && outageState(sql.getSQLState())) {
+                    || t instanceof SQLException sql && (outageState(sql.getSQLState()) || lostConnectionBeneath(sql))) {
                 return true;
             }
         }
@@ -78,7 +78,23 @@ public final class Outages {
     public static boolean brokenConnection(SQLException failure) {
         return failure instanceof SQLNonTransientConnectionException
                 || failure instanceof SQLRecoverableException
-                || failure.getSQLState() != null && failure.getSQLState().startsWith("08");
+                || failure.getSQLState() != null && failure.getSQLState().startsWith("08")
+                || lostConnectionBeneath(failure);
+    }
+
+    /**
+     * Whether a database error was caused by its connection's socket failing: reset, or closed in
+     * the middle of a reply. H2 reports a connection cut while a cursor fetches as a general I/O
+     * error (90028) over an {@link java.io.EOFException}.
+     */
+    private static boolean lostConnectionBeneath(SQLException failure) {
+        Throwable t = failure.getCause();
+        for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+            if (t instanceof java.net.SocketException || t instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

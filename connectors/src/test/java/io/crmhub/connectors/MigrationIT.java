@@ -418,6 +418,59 @@ class MigrationIT {
     }
 
     @Test
+    void anOutageOfTheErpSourceMidRunIsWaitedOutAndTheRunReadsOnFromItsLastBatch() throws Exception {
+        // The ERP over TCP, behind a relay that can cut it off; 5,000 customers, read through a cursor
+        String direct = TestServices.newErpDatabaseUrlOverTcp();
+        TestServices.Relayed relayed = TestServices.relayed(direct);
+        int customers = 5_000;
+        try (HikariDataSource seed = TestServices.pool(direct, TestServices.erpUser());
+             HikariDataSource erp = TestServices.pool(relayed.url(), TestServices.erpUser())) {
+            io.crmhub.embedded.ErpFixtures.apply(seed, false);
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 0; i < customers; i++) {
+                rows.add(new Object[]{String.format("Q%09d", i), "Quelle Firma " + (3_000_000 + i) + " GmbH", "info@quelle" + i + ".example",
+                        java.sql.Timestamp.valueOf(java.time.LocalDateTime.of(2020, 1, 1, 0, 0))});
+            }
+            new JdbcTemplate(seed).batchUpdate("INSERT INTO CUSTMST (CUSTNO, CNAME, CEMAL, CCTRY, CSTAT, LCHG, LUSR) "
+                    + "VALUES (?, ?, ?, 'DE', 'A', ?, 'T')", rows);
+            erp.setConnectionTimeout(1000); // gives up on a connection after 1 s instead of 30
+            job("erp-outage", """
+                    batch-size: 200
+                    steps:
+                      - { name: customers, mapping: erp-account, source: { type: jdbc } }
+                    """);
+            LegacyMigrations migrations = migrations(Clock.systemUTC(), erp);
+            UUID id = migrations.start("erp-outage", false, "API").orElseThrow();
+            await().atMost(Duration.ofSeconds(60)).until(() -> migrations.running().stream().anyMatch(r -> r.read() >= 400));
+
+            // The ERP goes away mid-run: its connections, the cursor's too, are cut, and it takes no new ones.
+            String waited;
+            relayed.relay().cut();
+            try {
+                waited = await().atMost(Duration.ofSeconds(60)).until(() -> migrations.running().stream()
+                        .map(LegacyMigrations.Running::waitingFor).filter(w -> w != null && w.contains("(3 tries)"))
+                        .findFirst(), Optional::isPresent).orElseThrow();
+            } finally {
+                relayed.relay().restore();
+            }
+
+            MigrationRuns.Run run = await().atMost(Duration.ofSeconds(120))
+                    .until(() -> new MigrationRuns(jdbc, JSON, "reader").find(id).orElseThrow(), r -> !"RUNNING".equals(r.status()));
+            assertThat(run.status()).as(run.reason()).isEqualTo("SUCCEEDED");
+            assertThat(run.resumed()).as("waited out by its own node, not taken over").isZero();
+            StepCounts counts = run.progress().steps().get(0);
+            assertThat(counts.read()).as("each row read once into the totals").isEqualTo(customers);
+            assertThat(count("select count(*) from xref where entity_type = 'ACCOUNT' and system = 'ERP'"))
+                    .as("every customer in the CRM once").isEqualTo(customers);
+            assertThat(counts.created() + counts.merged()).isEqualTo(customers);
+            System.out.printf("FIGURES migration ERP outage: ERP cut off after %d+ of %,d rows, run waited (%s); SUCCEEDED, resumed %d times,"
+                    + " %,d read, %,d created, %,d merged; %,d cross-references%n", 400, customers, waited.replaceAll(": .*", ""),
+                    run.resumed(), counts.read(), counts.created(), counts.merged(),
+                    count("select count(*) from xref where entity_type = 'ACCOUNT' and system = 'ERP'"));
+        }
+    }
+
+    @Test
     void aRunTakenOverFencesItsEarlierExecutionEvenOnTheSameNode() throws Exception {
         Path csv = dir.resolve("accounts.csv");
         LegacyExports.accountsCsv(csv, 10, 0, 0, 9, StandardCharsets.UTF_8);

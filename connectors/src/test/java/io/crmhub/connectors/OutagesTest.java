@@ -71,6 +71,12 @@ class OutagesTest {
                 .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
         assertThat(pool.adjudicate(new SQLException("An I/O error occurred while sending to the backend", "08006")))
                 .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
+        // H2's general I/O error when the connection is cut while a cursor fetches
+        SQLException eof = new SQLException("IO Exception: \"java.io.EOFException\"", "90028", new java.io.EOFException());
+        assertThat(pool.adjudicate(eof)).isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
+        assertThat(Outages.isOutage(new IllegalStateException("step customers", new java.io.UncheckedIOException(
+                new java.io.IOException("cannot read the ERP table", eof))))).isTrue();
+        assertThat(Outages.isOutage(new SQLException("IO Exception: file locked", "90028"))).as("I/O, but not the connection's").isFalse();
         // a message's fault, or a statement time-out: the pool's own judgement stands
         assertThat(pool.adjudicate(new SQLException("duplicate key", "23505")))
                 .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.CONTINUE_EVICT);

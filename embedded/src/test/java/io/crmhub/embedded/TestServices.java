@@ -30,6 +30,7 @@ public final class TestServices {
     private static final List<Runnable> CLEANUP = new ArrayList<>();
     private static EmbeddedCrmDatabase crm;
     private static EmbeddedKafka kafka;
+    private static org.h2.tools.Server h2;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(TestServices::cleanUp, "test-services-cleanup"));
@@ -98,6 +99,42 @@ public final class TestServices {
             }
         }
         return "jdbc:h2:mem:" + name + ";MODE=MariaDB;DB_CLOSE_DELAY=-1";
+    }
+
+    /**
+     * A new ERP database reached over TCP, so that a {@link TcpProxy} can stand between it and its
+     * clients: MariaDB with real services, else an H2 server over TCP (one per JVM).
+     */
+    public static synchronized String newErpDatabaseUrlOverTcp() {
+        if (real()) {
+            return newErpDatabaseUrl();
+        }
+        if (h2 == null) {
+            try {
+                h2 = org.h2.tools.Server.createTcpServer("-tcpPort", String.valueOf(FreePorts.pick()), "-ifNotExists", "-tcpDaemon")
+                        .start();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot start the H2 TCP server: " + e.getMessage(), e);
+            }
+            CLEANUP.add(h2::stop);
+        }
+        return "jdbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/mem:erp_tcp_" + COUNTER.incrementAndGet() + "_" + shortId()
+                + ";MODE=MariaDB;DB_CLOSE_DELAY=-1";
+    }
+
+    /** A database URL reached through a relay that can cut it off, and the relay. */
+    public record Relayed(String url, TcpProxy relay) {
+    }
+
+    /** Puts a relay between the clients of {@code url} (a TCP one: {@code //host:port/}) and its server. */
+    public static Relayed relayed(String url) throws java.io.IOException {
+        java.util.regex.Matcher at = java.util.regex.Pattern.compile("//([^:/]+):(\\d+)/").matcher(url);
+        if (!at.find()) {
+            throw new IllegalArgumentException("no host:port in " + url);
+        }
+        TcpProxy relay = new TcpProxy(at.group(1), Integer.parseInt(at.group(2)));
+        CLEANUP.add(() -> quietly(relay));
+        return new Relayed(url.substring(0, at.start()) + "//127.0.0.1:" + relay.port() + "/" + url.substring(at.end()), relay);
     }
 
     public static String erpUser() {

@@ -5,11 +5,11 @@ import io.crmhub.connectors.crm.CrmAccountEdits;
 import io.crmhub.connectors.kafka.DeadLetters;
 import io.crmhub.embedded.EmbeddedKafka;
 import io.crmhub.embedded.ErpFixtures;
+import io.crmhub.embedded.TcpProxy;
 import io.crmhub.embedded.TestServices;
 import io.crmhub.routes.SyncOutcomes;
 import org.apache.camel.CamelContext;
 import org.apache.camel.api.management.ManagedCamelContext;
-import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +63,6 @@ class OutageIT {
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     private static TcpProxy erpRelay;
-    private static Server h2;
     /** The ERP as its own users reach it: not through the relay. */
     private static HikariDataSource erpDirect;
     private static Path kafkaDir;
@@ -74,47 +71,30 @@ class OutageIT {
 
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) throws Exception {
-        String direct;
         if (TestServices.real()) {
             String crm = TestServices.newCrmDatabaseUrl();
             registry.add("hub.crm.url", () -> crm);
             registry.add("hub.crm.username", TestServices::crmUser);
-            direct = TestServices.newErpDatabaseUrl();
-        } else {
-            h2 = Server.createTcpServer("-tcpPort", String.valueOf(freePort()), "-ifNotExists", "-tcpDaemon").start();
-            direct = "jdbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/mem:erp_outage_" + UUID.randomUUID().toString().substring(0, 8)
-                    + ";MODE=MariaDB;DB_CLOSE_DELAY=-1";
         }
+        String direct = TestServices.newErpDatabaseUrlOverTcp();
         erpDirect = TestServices.pool(direct, TestServices.erpUser());
         ErpFixtures.apply(erpDirect, true);
-        Matcher at = Pattern.compile("//([^:/]+):(\\d+)/").matcher(direct);
-        if (!at.find()) {
-            throw new IllegalStateException("no host:port in " + direct);
-        }
-        erpRelay = new TcpProxy(at.group(1), Integer.parseInt(at.group(2)));
-        String relayed = direct.substring(0, at.start()) + "//127.0.0.1:" + erpRelay.port() + "/" + direct.substring(at.end());
-        registry.add("hub.erp.url", () -> relayed);
+        TestServices.Relayed erp = TestServices.relayed(direct);
+        erpRelay = erp.relay();
+        registry.add("hub.erp.url", erp::url);
         registry.add("hub.erp.username", TestServices::erpUser);
 
         kafkaDir = Files.createTempDirectory("kafka-outage-");
-        kafkaPort = freePort();
+        try (ServerSocket free = new ServerSocket(0)) {
+            kafkaPort = free.getLocalPort();
+        }
         kafka = EmbeddedKafka.start(kafkaDir, kafkaPort);
         registry.add("camel.component.kafka.brokers", kafka::bootstrapServers);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket free = new ServerSocket(0)) {
-            return free.getLocalPort();
-        }
-    }
-
     @AfterAll
-    static void stopServices() throws Exception {
-        erpRelay.close();
+    static void stopServices() {
         erpDirect.close();
-        if (h2 != null) {
-            h2.stop();
-        }
         kafka.close();
     }
 

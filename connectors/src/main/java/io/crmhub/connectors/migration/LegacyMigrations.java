@@ -359,63 +359,91 @@ public class LegacyMigrations implements AutoCloseable {
                         + "registered in the CRM store (table external_system)");
             }
         }
+        OutageWait[] out = {null};
         while (c.progress.step() < c.job.steps().size()) {
             MigrationJob.Step step = c.job.step(c.progress.step());
-            RecordMapper mapper = mappers.get(step);
-            CrmWriter writer = new CrmWriter(CrmEntity.named(step.entity()), jdbc, tx, waiting, json, step.mapping().references(),
-                    Set.of(), Set.of(), skewTolerance, c.duplicates);
-            try (SourceReader source = SourceReader.open(step, erp)) {
-                Set<String> scattered = scattered(c, step);
-                if (source.encoding() != null) {
-                    LOG.info("Migration {} step {}: {} read as {}", c.job.name(), step.name(), step.source().path(), source.encoding());
+            try {
+                step(c, step, () -> {
+                    if (out[0] != null) {
+                        out[0].over();
+                        out[0] = null;
+                    }
+                });
+            } catch (RuntimeException e) {
+                // The step's source (an ERP table) or the store went away outside a batch's
+                // transaction: what is committed stays, and a real run reads on from its last
+                // batch once it is back. A dry run's writes live in one transaction: it fails.
+                if (c.run.dryRun() || !Outages.isOutage(e)) {
+                    throw e;
                 }
-                source.skip(c.progress.current().position());
-                c.stepStartedNanos = System.nanoTime();
-                double doneAtStart = source.done();
-                // shown as running from the step's start: also what a first batch may wait for
-                logProgress(c, step, source, doneAtStart, false);
-                RecordGroups records = new RecordGroups(source, step.mapping());
-                // The next batch is read, scrubbed and validated (no database) while this one is
-                // written: one batch ahead, so memory stays bounded whatever the source's size.
-                Callable<Prepared> readNext = () -> {
-                    List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
-                    while (batch.size() < c.job.batchSize() && records.hasNext()) {
-                        batch.add(records.next());
-                    }
-                    return batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
-                };
-                Future<Prepared> next = executor.submit(readNext);
-                try {
-                    Prepared batch;
-                    while ((batch = ahead(next)) != null) {
-                        next = executor.submit(readNext);
-                        apply(c, step, writer, batch);
-                        logProgress(c, step, source, doneAtStart, false);
-                        if (Thread.currentThread().isInterrupted()) {
-                            throw Abandon.stopping();
-                        }
-                    }
-                } finally {
-                    // the source closes once the batch being read ahead is done with it
-                    try {
-                        next.get();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } catch (ExecutionException ignored) {
-                        // a batch nobody will write: the failure that matters is the one thrown above
-                    }
-                }
-                logProgress(c, step, source, doneAtStart, true);
-            } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
+                out[0] = out[0] != null ? out[0] : new OutageWait(c, "the source of step " + step.name() + " or the CRM store");
+                out[0].failed(e);
             }
-            MigrationProgress next = c.progress.nextStep();
-            throughOutages(c, () -> {
-                bookkeeping(c.run, () -> save(c.run, next));
-                return next;
-            });
-            c.progress = next;
         }
+    }
+
+    /**
+     * Reads a step from its last committed batch to its end, batch by batch, and moves the run to
+     * the next step.
+     *
+     * @param reading called once the source is open at the last committed batch
+     */
+    private void step(Context c, MigrationJob.Step step, Runnable reading) {
+        RecordMapper mapper = mappers.get(step);
+        CrmWriter writer = new CrmWriter(CrmEntity.named(step.entity()), jdbc, tx, waiting, json, step.mapping().references(),
+                Set.of(), Set.of(), skewTolerance, c.duplicates);
+        try (SourceReader source = SourceReader.open(step, erp)) {
+            Set<String> scattered = scattered(c, step);
+            if (source.encoding() != null) {
+                LOG.info("Migration {} step {}: {} read as {}", c.job.name(), step.name(), step.source().path(), source.encoding());
+            }
+            source.skip(c.progress.current().position());
+            reading.run();
+            c.stepStartedNanos = System.nanoTime();
+            double doneAtStart = source.done();
+            // shown as running from the step's start: also what a first batch may wait for
+            logProgress(c, step, source, doneAtStart, false);
+            RecordGroups records = new RecordGroups(source, step.mapping());
+            // The next batch is read, scrubbed and validated (no database) while this one is
+            // written: one batch ahead, so memory stays bounded whatever the source's size.
+            Callable<Prepared> readNext = () -> {
+                List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
+                while (batch.size() < c.job.batchSize() && records.hasNext()) {
+                    batch.add(records.next());
+                }
+                return batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
+            };
+            Future<Prepared> next = executor.submit(readNext);
+            try {
+                Prepared batch;
+                while ((batch = ahead(next)) != null) {
+                    next = executor.submit(readNext);
+                    apply(c, step, writer, batch);
+                    logProgress(c, step, source, doneAtStart, false);
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw Abandon.stopping();
+                    }
+                }
+            } finally {
+                // the source closes once the batch being read ahead is done with it
+                try {
+                    next.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException ignored) {
+                    // a batch nobody will write: the failure that matters is the one thrown above
+                }
+            }
+            logProgress(c, step, source, doneAtStart, true);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
+        }
+        MigrationProgress next = c.progress.nextStep();
+        throughOutages(c, () -> {
+            bookkeeping(c.run, () -> save(c.run, next));
+            return next;
+        });
+        c.progress = next;
     }
 
     /** The batch read ahead, or null at the end of the source; a failure to read it is this thread's. */
@@ -580,35 +608,63 @@ public class LegacyMigrations implements AutoCloseable {
      * node take the run over meanwhile, this one learns it at the next save and leaves it.
      */
     private <T> T throughOutages(Context c, java.util.function.Supplier<T> transaction) {
-        Duration wait = OUTAGE_FIRST_WAIT;
-        Instant since = null;
-        for (int tries = 1; ; tries++) {
+        OutageWait out = null;
+        while (true) {
             try {
                 T result = transaction.get();
-                if (since != null) {
-                    LOG.info("Migration {}: the CRM store is back after {} tries since {}; the run goes on", c.job.name(), tries, since);
-                    running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(null));
+                if (out != null) {
+                    out.over();
                 }
                 return result;
             } catch (RuntimeException e) {
                 if (!Outages.isOutage(e)) {
                     throw e;
                 }
-                since = since == null ? clock.instant() : since;
-                String why = "the CRM store is out since " + since + " (" + tries + (tries == 1 ? " try" : " tries") + "): " + e.getMessage();
-                running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(why));
-                LOG.warn("Migration {}: batch not written, {}; trying again in {}", c.job.name(), why, wait);
-                try {
-                    TimeUnit.MILLISECONDS.sleep(wait.toMillis());
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw Abandon.stopping();
-                }
-                wait = wait.multipliedBy(2);
-                if (wait.compareTo(OUTAGE_LONGEST_WAIT) > 0) {
-                    wait = OUTAGE_LONGEST_WAIT;
-                }
+                out = out != null ? out : new OutageWait(c, "the CRM store");
+                out.failed(e);
             }
+        }
+    }
+
+    /**
+     * The waits of a run while a system it needs is out: 0.5 s after the first failed try, doubling
+     * to at most 30 s; shown on the run ({@link Running#waitingFor}) until the system is back.
+     */
+    private final class OutageWait {
+
+        private final Context c;
+        private final String system;
+        private final Instant since = clock.instant();
+        private Duration wait = OUTAGE_FIRST_WAIT;
+        private int tries;
+
+        OutageWait(Context c, String system) {
+            this.c = c;
+            this.system = system;
+        }
+
+        /** A try failed on the outage: shows it, then waits before the next. */
+        void failed(RuntimeException e) {
+            tries++;
+            String why = system + " is out since " + since + " (" + tries + (tries == 1 ? " try" : " tries") + "): " + e.getMessage();
+            running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(why));
+            LOG.warn("Migration {}: batch not written, {}; trying again in {}", c.job.name(), why, wait);
+            try {
+                TimeUnit.MILLISECONDS.sleep(wait.toMillis());
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw Abandon.stopping();
+            }
+            wait = wait.multipliedBy(2);
+            if (wait.compareTo(OUTAGE_LONGEST_WAIT) > 0) {
+                wait = OUTAGE_LONGEST_WAIT;
+            }
+        }
+
+        /** A try went through: the run no longer waits. */
+        void over() {
+            LOG.info("Migration {}: {} is back after {} tries since {}; the run goes on", c.job.name(), system, tries + 1, since);
+            running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(null));
         }
     }
 

@@ -1,4 +1,4 @@
-package io.crmhub.hub;
+package io.crmhub.embedded;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * through it and refuses new ones (as a server that went down, or a network that broke);
  * {@link #restore()} listens again on the same port.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final String targetHost;
     private final int targetPort;
@@ -23,7 +23,7 @@ final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private ServerSocket server;
 
-    TcpProxy(String targetHost, int targetPort) throws IOException {
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = listen(0);
@@ -31,12 +31,12 @@ final class TcpProxy implements AutoCloseable {
         accept(server);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Every connection through the proxy is closed; new ones are refused. */
-    synchronized void cut() throws IOException {
+    public synchronized void cut() throws IOException {
         server.close();
         for (Socket s : open) {
             s.close();
@@ -44,7 +44,7 @@ final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
-    synchronized void restore() throws IOException {
+    public synchronized void restore() throws IOException {
         if (server.isClosed()) {
             server = listen(port);
             accept(server);
