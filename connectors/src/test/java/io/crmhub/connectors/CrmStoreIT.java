@@ -354,6 +354,30 @@ class CrmStoreIT {
     }
 
     @Test
+    void aRowCommittedTwiceWithinOneSecondIsReadOnceItsSecondIsOverWithTheLastCommitsValues() {
+        try (HikariDataSource erpDb = TestServices.newErpDataSource(false)) {
+            var erpJdbc = new NamedParameterJdbcTemplate(erpDb).getJdbcTemplate();
+            LocalDateTime erpNow = erpJdbc.queryForObject("SELECT LOCALTIMESTAMP", java.sql.Timestamp.class).toLocalDateTime();
+            // a second still running by the ERP's clock when the row is first polled
+            LocalDateTime stamp = erpNow.plusSeconds(2).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            ErpChangeReader reader = new ErpChangeReader(mapper.mapping(), erpDb, watermarksOfItsOwn(
+                    new Watermarks.Position(erpNow.minusMinutes(1), "")), 100, leases, Duration.ofSeconds(30))
+                    .settling(Duration.ofSeconds(1), "SELECT LOCALTIMESTAMP");
+            erpJdbc.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES ('S-1', 'Erster Stand', 'DE', 'A', ?, 'T')",
+                    java.sql.Timestamp.valueOf(stamp));
+            assertThat(reader.readPage(0).records()).as("its second is not over").isEmpty();
+            // the same row committed again within the same second: the same stamp
+            erpJdbc.update("UPDATE CUSTMST SET CNAME = 'Zweiter Stand' WHERE CUSTNO = 'S-1'");
+
+            List<SourceRecord> read = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> reader.readPage(0).records(), r -> !r.isEmpty());
+            assertThat(read).extracting(r -> r.columns().get("CNAME").strip()).as("read once, with the last commit's values")
+                    .containsExactly("Zweiter Stand");
+            assertThat(read.get(0).changedAt()).isEqualTo(stamp.toInstant(java.time.ZoneOffset.UTC));
+        }
+    }
+
+    @Test
     void oneOutboxRelayAtATimeSoEventsLeaveInTheOrderTheyCommitted() throws Exception {
         JdbcTemplate t = jdbc.getJdbcTemplate();
         t.update("update outbox_event set published_at = now() where published_at is null");

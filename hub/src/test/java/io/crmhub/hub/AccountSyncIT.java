@@ -159,7 +159,7 @@ class AccountSyncIT {
 
         // A genuine later edit in the ERP (well beyond the clock-skew tolerance) gets through, and is not written back.
         erp.update("UPDATE CUSTMST SET CPHON = '0221 9876511', LCHG = ?, LUSR = 'HKOCH' WHERE CUSTNO = '0000010010'",
-                Timestamp.valueOf(written.toLocalDateTime().plusSeconds(60)));
+                Timestamp.valueOf(written.toLocalDateTime().plusSeconds(10)));
         await().atMost(WAIT).until(() -> "+492219876511".equals(crm.queryForObject("select phone from account where id = ?", String.class, id)));
         long polls2 = pollerExchanges();
         await().atMost(WAIT).until(() -> pollerExchanges() >= polls2 + 10);
@@ -417,6 +417,9 @@ class AccountSyncIT {
             }
             erp.batchUpdate("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, CRTRM, LCHG, LUSR) VALUES (?, ?, 'DE', 'A', 'N30', ?, 'MASS')",
                     batch);
+            // The poller reads a second once the ERP's clock has passed it (hub.erp.settle): let it pass first.
+            await().atMost(WAIT).until(() -> erp.queryForObject("SELECT LOCALTIMESTAMP", Timestamp.class).toLocalDateTime()
+                    .isAfter(at.plusSeconds(2)));
             org.apache.camel.builder.NotifyBuilder firstPoll = new org.apache.camel.builder.NotifyBuilder(camel)
                     .fromRoute("account-erp-to-kafka").whenCompleted(1).create();
             routes.startRoute("account-erp-to-kafka");

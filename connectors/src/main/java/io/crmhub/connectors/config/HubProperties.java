@@ -150,6 +150,10 @@ public record HubProperties(
      *
      * @param connectionTimeout how long a poll or a write waits for a pooled connection before it
      *                          fails (and, in an outage, is tried again)
+     * @param settle            how long after its stamp, by the ERP's clock, a row is read: two
+     *                          commits to one row within the stamp's second both end before it
+     *                          (0: rows are read at once)
+     * @param clockQuery        the query that reads the ERP's clock as a local timestamp
      */
     public record Erp(
             @NotBlank @Pattern(regexp = "jdbc:.*", message = "must be a JDBC URL") String url,
@@ -159,7 +163,9 @@ public record HubProperties(
             @DefaultValue("10s") @NotNull @DurationMin(millis = 250) Duration connectionTimeout,
             @DefaultValue("5s") @NotNull Duration pollInterval,
             @DefaultValue("500") @Min(1) int pageSize,
-            @DefaultValue("2m") @NotNull Duration overlap) {
+            @DefaultValue("2m") @NotNull Duration overlap,
+            @DefaultValue("1s") @NotNull Duration settle,
+            @DefaultValue("SELECT LOCALTIMESTAMP") @NotBlank String clockQuery) {
     }
 
     /** The mail server the hub sends through (SMTP) and reads from (IMAP). */

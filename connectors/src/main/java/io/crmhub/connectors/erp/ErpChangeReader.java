@@ -71,6 +71,10 @@ public class ErpChangeReader {
     private final NamedParameterJdbcTemplate crm;
     private final String watermarkName;
     private final String sql;
+    private final String order;
+    private final String settledSql;
+    private Duration settle = Duration.ZERO;
+    private String clockQuery;
     private final NamedParameterJdbcTemplate erpUnlimited;
     private final NamedParameterJdbcTemplate erpWindow;
     private java.time.Instant windowWarned = java.time.Instant.EPOCH;
@@ -127,8 +131,9 @@ public class ErpChangeReader {
         String ts = "t." + mapping.changedAtColumn();
         String key = "t." + mapping.keyColumn();
         String from = "SELECT t.*" + joinColumns(mapping) + " FROM " + mapping.table() + " t" + joinClause(mapping);
-        this.sql = from + " WHERE " + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key)"
-                + " ORDER BY " + ts + ", " + key;
+        this.sql = from + " WHERE (" + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key))";
+        this.order = " ORDER BY " + ts + ", " + key;
+        this.settledSql = " AND " + ts + " <= :until";
         this.windowSql = "SELECT " + key + ", " + ts + " FROM " + mapping.table() + " t"
                 + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
                 + " ORDER BY " + ts + " DESC, " + key + " DESC";
@@ -148,6 +153,31 @@ public class ErpChangeReader {
     private static String joinClause(EntityMapping m) {
         JoinSpec j = m.join();
         return j == null ? "" : " LEFT JOIN " + j.table() + " j ON j." + j.key() + " = t." + j.key();
+    }
+
+    /**
+     * Reads a row only once the ERP's clock is {@code settle} past its stamp. The stamp has one-second
+     * granularity: a row committed twice within one second, and read in between, would keep the
+     * first commit's values, since the second carries the same stamp (the same version). Read
+     * after its second has ended, the row is read with the last commit's values.
+     *
+     * @param clockQuery reads the ERP's clock as a local timestamp, as the ERP stamps its rows
+     */
+    public ErpChangeReader settling(Duration settle, String clockQuery) {
+        if (settle.isNegative()) {
+            throw new IllegalArgumentException("settle must not be negative: " + settle);
+        }
+        this.settle = settle;
+        this.clockQuery = clockQuery;
+        return this;
+    }
+
+    private LocalDateTime erpClock() {
+        Timestamp now = erpUnlimited.getJdbcTemplate().queryForObject(clockQuery, Timestamp.class);
+        if (now == null) {
+            throw new IllegalStateException("the ERP's clock query returned nothing: " + clockQuery);
+        }
+        return now.toLocalDateTime();
     }
 
     public String watermarkName() {
@@ -175,7 +205,14 @@ public class ErpChangeReader {
             return new ChangeBatch(watermarkName, List.of(), from, false);
         }
         MapSqlParameterSource p = new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key());
-        List<SourceRecord> rows = erp.query(sql, p, (rs, i) -> toRecord(rs));
+        List<SourceRecord> rows;
+        if (settle.isZero()) {
+            rows = erp.query(sql + order, p, (rs, i) -> toRecord(rs));
+        } else {
+            MapSqlParameterSource settled = new MapSqlParameterSource(p.getValues())
+                    .addValue("until", Timestamp.valueOf(erpClock().minus(settle)));
+            rows = erp.query(sql + settledSql + order, settled, (rs, i) -> toRecord(rs));
+        }
         Position next = rows.isEmpty() ? from : positionOf(rows.get(rows.size() - 1));
         List<SourceRecord> all = new java.util.ArrayList<>(pageOfPoll == 0 ? lateRows(from, p) : List.of());
         all.addAll(rows);

@@ -95,7 +95,7 @@ public class SyncConfiguration {
     private ErpChangeReader reader(RecordMapper mapper, Watermarks watermarks, PollerLeases leases) {
         HubProperties.Erp e = props.erp();
         return new ErpChangeReader(mapper.mapping(), erp, watermarks, e.pageSize(), leases,
-                e.pollInterval().multipliedBy(3).plusSeconds(5), e.overlap(), crm);
+                e.pollInterval().multipliedBy(3).plusSeconds(5), e.overlap(), crm).settling(e.settle(), e.clockQuery());
     }
 
     private InboundChanges inbound(RecordMapper mapper, QuarantineStore quarantine, WaitingRecords waiting) {
