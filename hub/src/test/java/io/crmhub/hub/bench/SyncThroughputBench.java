@@ -198,7 +198,9 @@ class SyncThroughputBench {
      */
     private void poller(JdbcTemplate crm) throws Exception {
         JdbcTemplate erp = new JdbcTemplate(ctx.getBean("erpDataSource", javax.sql.DataSource.class));
-        java.time.LocalDateTime base = java.time.LocalDateTime.of(2031, 1, 1, 0, 0);
+        // stamped in the past by the ERP's clock: the poller reads a second once it is over
+        java.time.LocalDateTime base = erp.queryForObject("SELECT LOCALTIMESTAMP", java.sql.Timestamp.class).toLocalDateTime()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).minusSeconds(POLLER_ROWS / 10 + 60);
         List<Object[]> rows = new java.util.ArrayList<>();
         for (int i = 0; i < POLLER_ROWS; i++) {
             rows.add(new Object[]{String.format("B%09d", i), "Massen Firma " + i + " GmbH", "info@massen" + i + ".example",
