@@ -108,6 +108,9 @@ class OutageIT {
     SyncOutcomes outcomes;
     @Autowired
     DeadLetters deadLetters;
+    @Autowired
+    @org.springframework.beans.factory.annotation.Qualifier("erpAccountChanges")
+    io.crmhub.connectors.erp.ErpChangeReader erpAccountChanges;
 
     /** Five accounts the ERP sent, edited in the CRM during an outage. */
     private List<Map<String, Object>> accounts;
@@ -115,8 +118,11 @@ class OutageIT {
 
     @BeforeEach
     void demoLoadedAndSent() {
+        // Quiet first: the ERP's changes all published (an earlier test's ERP writes wait out their
+        // second, then travel), the CRM's too.
         await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id like '00000%'") == 19
-                && count("select count(*) from outbox_event where published_at is null") == 0);
+                && count("select count(*) from outbox_event where published_at is null") == 0
+                && erpAccountChanges.pending() == 0);
         accounts = crmJdbc.getJdbcTemplate().queryForList("""
                 select external_id, crm_id from xref where entity_type = 'ACCOUNT' and system = 'ERP' and not secondary
                 order by external_id limit 5""");
