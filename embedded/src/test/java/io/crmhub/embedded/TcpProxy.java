@@ -68,6 +68,11 @@ public final class TcpProxy implements AutoCloseable {
             while (!listening.isClosed()) {
                 try {
                     Socket client = listening.accept();
+                    // registered under the lock cut() takes: a connection accepted just before a
+                    // cut is closed with the others, never left running through it
+                    if (!register(listening, client)) {
+                        continue;
+                    }
                     Socket upstream;
                     try {
                         upstream = new Socket(targetHost, targetPort);
@@ -75,8 +80,10 @@ public final class TcpProxy implements AutoCloseable {
                         closeQuietly(client);
                         continue;
                     }
-                    open.add(client);
-                    open.add(upstream);
+                    if (!register(listening, upstream)) {
+                        closeQuietly(client);
+                        continue;
+                    }
                     pump(client, upstream);
                     pump(upstream, client);
                 } catch (IOException e) {
@@ -86,6 +93,16 @@ public final class TcpProxy implements AutoCloseable {
         }, "tcp-proxy-" + port);
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Keeps the socket to be closed by the next cut; false (and closed) when the cut came first. */
+    private synchronized boolean register(ServerSocket listening, Socket socket) {
+        if (listening.isClosed()) {
+            closeQuietly(socket);
+            return false;
+        }
+        open.add(socket);
+        return true;
     }
 
     private void pump(Socket from, Socket to) {
