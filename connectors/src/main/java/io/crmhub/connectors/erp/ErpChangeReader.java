@@ -70,11 +70,12 @@ public class ErpChangeReader {
     private final Duration overlap;
     private final NamedParameterJdbcTemplate crm;
     private final String watermarkName;
-    private final String sql;
-    private final String order;
-    private final String settledSql;
+    private final String pageSql;
+    private final String settledPageSql;
     private Duration settle = Duration.ZERO;
     private String clockQuery;
+    /** The latest stamp a poll reads (its ERP clock less {@code settle}), read once per poll. */
+    private Timestamp until;
     private final NamedParameterJdbcTemplate erpUnlimited;
     private final NamedParameterJdbcTemplate erpWindow;
     private java.time.Instant windowWarned = java.time.Instant.EPOCH;
@@ -131,13 +132,14 @@ public class ErpChangeReader {
         String ts = "t." + mapping.changedAtColumn();
         String key = "t." + mapping.keyColumn();
         String from = "SELECT t.*" + joinColumns(mapping) + " FROM " + mapping.table() + " t" + joinClause(mapping);
-        this.sql = from + " WHERE (" + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key))";
-        this.order = " ORDER BY " + ts + ", " + key;
-        this.settledSql = " AND " + ts + " <= :until";
+        String after = from + " WHERE (" + ts + " > :ts OR (" + ts + " = :ts AND " + key + " > :key))";
+        String order = " ORDER BY " + ts + ", " + key;
+        this.pageSql = after + order;
+        this.settledPageSql = after + " AND " + ts + " <= :until" + order;
         this.windowSql = "SELECT " + key + ", " + ts + " FROM " + mapping.table() + " t"
                 + " WHERE " + ts + " >= :from AND (" + ts + " < :ts OR (" + ts + " = :ts AND " + key + " <= :key))"
                 + " ORDER BY " + ts + " DESC, " + key + " DESC";
-        this.byKeySql = from + " WHERE " + key + " IN (:keys) ORDER BY " + ts + ", " + key;
+        this.byKeySql = from + " WHERE " + key + " IN (:keys)" + order;
         // the same rows as the page query, as a range of the (last-change, key) index
         this.pendingSql = "SELECT COUNT(*) FROM " + mapping.table() + " t WHERE " + ts + " >= :ts AND (" + ts + " > :ts OR "
                 + key + " > :key)";
@@ -159,7 +161,8 @@ public class ErpChangeReader {
      * Reads a row only once the ERP's clock is {@code settle} past its stamp. The stamp has one-second
      * granularity: a row committed twice within one second, and read in between, would keep the
      * first commit's values, since the second carries the same stamp (the same version). Read
-     * after its second has ended, the row is read with the last commit's values.
+     * after its second has ended, the row is read with the last commit's values. The clock is read
+     * once per poll, on its first page.
      *
      * @param clockQuery reads the ERP's clock as a local timestamp, as the ERP stamps its rows
      */
@@ -205,14 +208,11 @@ public class ErpChangeReader {
             return new ChangeBatch(watermarkName, List.of(), from, false);
         }
         MapSqlParameterSource p = new MapSqlParameterSource("ts", Timestamp.valueOf(from.changedAt())).addValue("key", from.key());
-        List<SourceRecord> rows;
-        if (settle.isZero()) {
-            rows = erp.query(sql + order, p, (rs, i) -> toRecord(rs));
-        } else {
-            MapSqlParameterSource settled = new MapSqlParameterSource(p.getValues())
-                    .addValue("until", Timestamp.valueOf(erpClock().minus(settle)));
-            rows = erp.query(sql + settledSql + order, settled, (rs, i) -> toRecord(rs));
+        if (!settle.isZero() && (pageOfPoll == 0 || until == null)) {
+            until = Timestamp.valueOf(erpClock().minus(settle));
         }
+        p.addValue("until", until);
+        List<SourceRecord> rows = erp.query(settle.isZero() ? pageSql : settledPageSql, p, (rs, i) -> toRecord(rs));
         Position next = rows.isEmpty() ? from : positionOf(rows.get(rows.size() - 1));
         List<SourceRecord> all = new java.util.ArrayList<>(pageOfPoll == 0 ? lateRows(from, p) : List.of());
         all.addAll(rows);
