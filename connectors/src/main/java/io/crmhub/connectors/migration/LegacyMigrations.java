@@ -359,16 +359,11 @@ public class LegacyMigrations implements AutoCloseable {
                         + "registered in the CRM store (table external_system)");
             }
         }
-        OutageWait[] out = {null};
+        OutageWait out = new OutageWait(c);
         while (c.progress.step() < c.job.steps().size()) {
             MigrationJob.Step step = c.job.step(c.progress.step());
             try {
-                step(c, step, () -> {
-                    if (out[0] != null) {
-                        out[0].over();
-                        out[0] = null;
-                    }
-                });
+                step(c, step, out::over);
             } catch (RuntimeException e) {
                 // The step's source (an ERP table) or the store went away outside a batch's
                 // transaction: what is committed stays, and a real run reads on from its last
@@ -376,8 +371,7 @@ public class LegacyMigrations implements AutoCloseable {
                 if (c.run.dryRun() || !Outages.isOutage(e)) {
                     throw e;
                 }
-                out[0] = out[0] != null ? out[0] : new OutageWait(c, "the source of step " + step.name() + " or the CRM store");
-                out[0].failed(e);
+                out.failed("the source of step " + step.name() + " or the CRM store", e);
             }
         }
     }
@@ -608,43 +602,41 @@ public class LegacyMigrations implements AutoCloseable {
      * node take the run over meanwhile, this one learns it at the next save and leaves it.
      */
     private <T> T throughOutages(Context c, java.util.function.Supplier<T> transaction) {
-        OutageWait out = null;
+        OutageWait out = new OutageWait(c);
         while (true) {
             try {
                 T result = transaction.get();
-                if (out != null) {
-                    out.over();
-                }
+                out.over();
                 return result;
             } catch (RuntimeException e) {
                 if (!Outages.isOutage(e)) {
                     throw e;
                 }
-                out = out != null ? out : new OutageWait(c, "the CRM store");
-                out.failed(e);
+                out.failed("the CRM store", e);
             }
         }
     }
 
     /**
      * The waits of a run while a system it needs is out: 0.5 s after the first failed try, doubling
-     * to at most 30 s; shown on the run ({@link Running#waitingFor}) until the system is back.
+     * to at most 30 s; shown on the run ({@link Running#waitingFor}) until a try goes through.
      */
     private final class OutageWait {
 
         private final Context c;
-        private final String system;
-        private final Instant since = clock.instant();
+        private String system;
+        private Instant since;
         private Duration wait = OUTAGE_FIRST_WAIT;
         private int tries;
 
-        OutageWait(Context c, String system) {
+        OutageWait(Context c) {
             this.c = c;
-            this.system = system;
         }
 
-        /** A try failed on the outage: shows it, then waits before the next. */
-        void failed(RuntimeException e) {
+        /** A try failed because {@code system} is out: shows it, then waits before the next. */
+        void failed(String system, RuntimeException e) {
+            this.system = system;
+            since = since == null ? clock.instant() : since;
             tries++;
             String why = system + " is out since " + since + " (" + tries + (tries == 1 ? " try" : " tries") + "): " + e.getMessage();
             running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(why));
@@ -661,10 +653,16 @@ public class LegacyMigrations implements AutoCloseable {
             }
         }
 
-        /** A try went through: the run no longer waits. */
+        /** A try went through: if the run waited, it no longer does. */
         void over() {
+            if (since == null) {
+                return;
+            }
             LOG.info("Migration {}: {} is back after {} tries since {}; the run goes on", c.job.name(), system, tries + 1, since);
             running.computeIfPresent(c.run.id(), (id, r) -> r.waiting(null));
+            since = null;
+            tries = 0;
+            wait = OUTAGE_FIRST_WAIT;
         }
     }
 
