@@ -46,6 +46,8 @@ class SyncThroughputBench {
     private static final int POLLER_ROWS = Integer.getInteger("bench.poller-rows", 50_000);
     /** Only the ERP poller's phase (for work on the poller). */
     private static final boolean POLLER_ONLY = Boolean.getBoolean("bench.poller-only");
+    /** Only the relay and the CRM change consumers, on this many outbox events written by SQL (for work on them). */
+    private static final int CONSUMERS_ONLY = Integer.getInteger("bench.consumers-only", 0);
 
     private static final java.util.concurrent.atomic.AtomicLong NAIVE_INSERTS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -72,6 +74,7 @@ class SyncThroughputBench {
         // Suspended, a Kafka route keeps its consumers in the group with their partitions paused:
         // a round resumes it, so that it is measured as it runs in production, not while it joins.
         camel.getRouteController().suspendRoute("account-kafka-to-crm");
+        camel.getRouteController().suspendRoute("order-kafka-to-saga");
         jdbc.execute("create table bench_naive (id text, name text, country text, payload text)");
         String topic = env.getProperty("hub.topics.erp-account-changed");
         camel.addRoutes(new RouteBuilder() {
@@ -92,6 +95,22 @@ class SyncThroughputBench {
 
         if (POLLER_ONLY) {
             poller(jdbc);
+            return;
+        }
+        if (CONSUMERS_ONLY > 0) {
+            // twice: the first round warms the JIT up (the routes' consumers are otherwise cold)
+            for (int round = 0; round < 2; round++) {
+                // ERP changes of accounts the CRM applied, as the sync's transaction leaves them
+                jdbc.update("""
+                        insert into outbox_event (aggregate_type, aggregate_id, event_type, origin, payload)
+                        select 'account', gen_random_uuid(), 'ACCOUNT_UPDATED', 'ERP', jsonb_build_object('name', 'Bench Firma ' || i || ' GmbH',
+                               'country', 'DE', 'status', 'ACTIVE', 'creditTerms', 'NET_30', 'email', 'info@firma' || i || '.example')
+                        from generate_series(1, ?) i""", CONSUMERS_ONLY);
+                consumers(relay(jdbc), "bench-crm-changed-plain-" + round);
+                camel.getRouteController().stopRoute("crm-outbox-to-kafka");
+                camel.getRouteController().stopRoute("crm-to-erp");
+                camel.getRouteController().suspendRoute("order-kafka-to-saga");
+            }
             return;
         }
         Instant base = Instant.parse("2025-08-01T00:00:00Z");
@@ -173,7 +192,8 @@ class SyncThroughputBench {
                 median(rounds, 5, Measured::jvmMicros), median(rounds, 5, Measured::postgresMicros));
 
         plainClient.close();
-        relay(jdbc);
+        long relayed = relay(jdbc);
+        consumers(relayed, "bench-crm-changed-plain");
         // Steady load: each event carries its send time; latency = CRM commit time - send time.
         camel.getRouteController().resumeRoute("account-kafka-to-crm");
         publish(topic, "L", RATE * RATE_SECONDS, i -> Instant.now(), RATE);
@@ -265,7 +285,7 @@ class SyncThroughputBench {
      * plain KafkaProducer (acks=all, idempotent, one thread) sending as many records of the same
      * size, pipelined.
      */
-    private void relay(JdbcTemplate jdbc) throws Exception {
+    private long relay(JdbcTemplate jdbc) throws Exception {
         long pending = count(jdbc, "select count(*) from outbox_event where published_at is null");
         String payload = jdbc.queryForObject("select payload::text from outbox_event where published_at is null limit 1", String.class);
         double plain;
@@ -295,6 +315,72 @@ class SyncThroughputBench {
                         + "%,d events in %.1f s = %,.0f events/s; plain KafkaProducer, as many records of the same size: %,.0f events/s "
                         + "(relay %.2f x plain)%n",
                 env.getProperty("hub.sync.outbox-batch"), pending, seconds, relay, plain, relay / plain);
+        return pending;
+    }
+
+    /**
+     * The two routes that read every CRM change, on the events the relay just published: the ERP
+     * writer (which sends back none of them, all being ERP changes) and the order saga (which starts
+     * no saga, none being an order placed). Each from its first exchange to its last, one after the
+     * other. Against a plain KafkaConsumer in the same run that reads the same records and decides
+     * by their event type and origin, as both routes do.
+     */
+    private void consumers(long events, String plainGroup) throws Exception {
+        String topic = env.getProperty("hub.topics.crm-changed");
+        long jvm = ProcessCpu.jvmNanos();
+        long t0 = 0;
+        long actedOn = 0;
+        long seen = 0;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(Map.of(
+                "bootstrap.servers", env.getProperty("camel.component.kafka.brokers"), "group.id", plainGroup,
+                "auto.offset.reset", "earliest", "max.poll.records", 500),
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            while (seen < events) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                if (t0 == 0 && !records.isEmpty()) {
+                    t0 = System.nanoTime();
+                }
+                for (var rec : records) {
+                    var event = json.readTree(rec.value());
+                    if (!"ERP".equals(event.path("origin").asText()) || "ORDER_PLACED".equals(event.path("eventType").asText())) {
+                        actedOn++;
+                    }
+                    seen++;
+                }
+            }
+        }
+        double plain = events / ((System.nanoTime() - t0) / 1e9);
+        double plainMicros = (ProcessCpu.jvmNanos() - jvm) / 1e3 / events;
+        double[] writer = routeDrains("crm-to-erp", events, false);
+        double[] saga = routeDrains("order-kafka-to-saga", events, true);
+        System.out.printf("BENCH   CRM change consumers on the %,d relayed changes (%,d of them not from the ERP or an order placed): ERP writer %,.0f events/s"
+                        + " (JVM %.0f us/event), order saga %,.0f events/s (JVM %.0f us/event); plain KafkaConsumer reading"
+                        + " type and origin %,.0f events/s (JVM %.0f us/event)%n",
+                events, actedOn, writer[0], writer[1], saga[0], saga[1], plain, plainMicros);
+    }
+
+    /** A Kafka route's events/s from its first exchange to its last, and the JVM's CPU per event meanwhile; resumed or started. */
+    private double[] routeDrains(String route, long events, boolean suspended) throws Exception {
+        var managed = camel.getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
+                .getManagedRoute(route);
+        long before = managed.getExchangesTotal();
+        long jvm = ProcessCpu.jvmNanos();
+        long[] first = {0};
+        if (suspended) {
+            camel.getRouteController().resumeRoute(route);
+        } else {
+            camel.getRouteController().startRoute(route);
+        }
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            long done = managed.getExchangesTotal() - before;
+            if (first[0] == 0 && done > 0) {
+                first[0] = System.nanoTime();
+            }
+            return done >= events;
+        });
+        double seconds = (System.nanoTime() - first[0]) / 1e9;
+        return new double[]{events / seconds, (ProcessCpu.jvmNanos() - jvm) / 1e3 / events};
     }
 
     /** What the route's bean does per batch, called directly: mapping, validation, the CRM transaction. */
