@@ -36,10 +36,11 @@ public class CrmOutboxToKafkaRoute extends RouteBuilder {
                 .setProperty(FULL, simple("${body.size} >= ${properties:hub.sync.outbox-batch}", Boolean.class))
                 .filter(simple("${body.size} > 0")).id("any-events")
                     .setProperty(CLAIMED, body())
-                    // the batch goes in one send: each event a record keyed by its CRM record id; the
-                    // producer pipelines them and waits for all their acknowledgements
+                    // the batch goes in one send: each event a record keyed by its CRM record id, with its
+                    // type and origin as headers; the producer pipelines them and waits for all their
+                    // acknowledgements
                     .bean("kafkaRecords", "outbox").id("as-kafka-records")
-                    .to("kafka:{{hub.topics.crm-changed}}").id("publish-crm-changes")
+                    .to("kafka:{{hub.topics.crm-changed}}?batchWithIndividualHeaders=true").id("publish-crm-changes")
                     .setBody(exchangeProperty(CLAIMED))
                     .bean("outboxRelay", "markPublished").id("mark-published")
                 .end();

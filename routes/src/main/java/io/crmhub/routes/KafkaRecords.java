@@ -23,9 +23,20 @@ import java.util.function.Function;
  * records and waits for all their acknowledgements. Built in one pass: split into an exchange per
  * record, marshalled to a stream and converted back to text, a batch spent most of its time in
  * Camel's machinery.
+ * <p>
+ * A CRM change also carries its event type and origin as Kafka headers, so that the routes that
+ * read every CRM change pass by those they do not act on without parsing them (most are ERP changes
+ * the sync applied: the ERP writer sends none of them back, the order saga starts on none).
  */
 @Component("kafkaRecords")
 public class KafkaRecords {
+
+    /** Kafka header of a CRM change: its event type ({@code ACCOUNT_UPDATED}, {@code ORDER_PLACED}, ...). */
+    public static final String EVENT_TYPE = "crmhub-event-type";
+    /** Kafka header of a CRM change: the system it came from ({@code CRM}, {@code ERP}, ...). */
+    public static final String ORIGIN = "crmhub-origin";
+    /** Consumers of CRM changes read these headers as text. */
+    public static final String TEXT_HEADERS = "headerDeserializer=#class:org.apache.camel.component.kafka.serde.ToStringKafkaHeaderDeserializer";
 
     private final ObjectMapper outboxJson;
     private final ObjectMapper sourceJson;
@@ -38,7 +49,12 @@ public class KafkaRecords {
 
     /** Claimed outbox events, keyed by their CRM record id. */
     public List<Message> outbox(List<OutboxEvent> events, CamelContext camel) throws JsonProcessingException {
-        return records(events, e -> e.aggregateId().toString(), outboxJson, camel);
+        List<Message> records = records(events, e -> e.aggregateId().toString(), outboxJson, camel);
+        for (int i = 0; i < records.size(); i++) {
+            records.get(i).setHeader(EVENT_TYPE, events.get(i).eventType());
+            records.get(i).setHeader(ORIGIN, events.get(i).origin());
+        }
+        return records;
     }
 
     /** A page of ERP changes, keyed by their ERP key. */

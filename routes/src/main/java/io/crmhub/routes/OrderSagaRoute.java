@@ -3,6 +3,8 @@ package io.crmhub.routes;
 import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
+
+import static org.apache.camel.builder.PredicateBuilder.or;
 import org.apache.camel.model.SagaPropagation;
 import org.springframework.stereotype.Component;
 
@@ -26,23 +28,28 @@ public class OrderSagaRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}")
+        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}&"
+                + KafkaRecords.TEXT_HEADERS)
                 .routeId("order-kafka-to-saga")
                 .routeConfigurationId("kafka-consumer")
-                .unmarshal("outboxEventJson").id("read-order-event")
-                .filter(simple("${body.eventType} == 'ORDER_PLACED'")).id("orders-placed")
-                    .setHeader("orderId", simple("${body.aggregateId}"))
-                    .doTry()
-                        .to("direct:order-saga").id("run-order-saga")
-                    .doCatch(Exception.class)
-                        .choice()
-                            .when(method("orderSaga", "hasSaga(${header.orderId})"))
-                                .log(LoggingLevel.WARN, "Order ${header.orderId} failed and was compensated: ${exception.message}")
-                            .otherwise()
-                                // the saga never started: an infrastructure failure, for redelivery and the dead-letter topic
-                                .process(e -> {
-                                    throw e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-                                })
+                // other changes passed by on their event type header, unread (changes relayed without it are read)
+                .filter(or(header(KafkaRecords.EVENT_TYPE).isNull(), header(KafkaRecords.EVENT_TYPE).isEqualTo("ORDER_PLACED")))
+                        .id("maybe-an-order-placed")
+                    .unmarshal("outboxEventJson").id("read-order-event")
+                    .filter(simple("${body.eventType} == 'ORDER_PLACED'")).id("orders-placed")
+                        .setHeader("orderId", simple("${body.aggregateId}"))
+                        .doTry()
+                            .to("direct:order-saga").id("run-order-saga")
+                        .doCatch(Exception.class)
+                            .choice()
+                                .when(method("orderSaga", "hasSaga(${header.orderId})"))
+                                    .log(LoggingLevel.WARN, "Order ${header.orderId} failed and was compensated: ${exception.message}")
+                                .otherwise()
+                                    // the saga never started: an infrastructure failure, for redelivery and the dead-letter topic
+                                    .process(e -> {
+                                        throw e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                                    })
+                            .end()
                         .end()
                     .end()
                 .end();
