@@ -273,6 +273,61 @@ class AccountSyncIT {
     }
 
     @Test
+    void aPoisonTheDeadLetterTopicRefusesIsNotCommittedButTriedAgainUntilTheTopicTakesIt() throws Exception {
+        JdbcTemplate jdbc = crmJdbc.getJdbcTemplate();
+        String topic = env.getProperty("hub.topics.erp-account-changed");
+        var deadLetterTopic = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                env.getProperty("hub.topics.dead-letter"));
+        jdbc.execute("alter table account add constraint it_no_poison9 check (name <> 'POISON9 GmbH')");
+        // a poison of 4 KB, and a dead-letter topic that takes at most 1 KB per message
+        SourceRecord refused = account("T9-POISON", "POISON9 GmbH", Instant.parse("2025-05-01T08:00:00Z"));
+        Map<String, String> columns = new LinkedHashMap<>(refused.columns());
+        columns.put("CMEMO", "x".repeat(4000));
+        SourceRecord poison = new SourceRecord(refused.system(), refused.entity(), refused.externalId(), refused.changedAt(), columns);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", env.getProperty("camel.component.kafka.brokers")));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", env.getProperty("camel.component.kafka.brokers"),
+                     "acks", "all"), new StringSerializer(), new StringSerializer())) {
+            if (!admin.listTopics().names().get().contains(deadLetterTopic.name())) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(deadLetterTopic.name(),
+                        java.util.Optional.empty(), java.util.Optional.empty()))).all().get();
+            }
+            admin.incrementalAlterConfigs(Map.of(deadLetterTopic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", "1024"),
+                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+            long triesBefore = failedAttempts("publish-dead-letter");
+            try {
+                var sent = producer.send(new ProducerRecord<>(topic, poison.externalId(), objectMapper.writeValueAsString(poison))).get();
+                // refused by the dead-letter topic, and tried again, the poison's exchange waiting meanwhile
+                await().atMost(WAIT).until(() -> failedAttempts("publish-dead-letter") - triesBefore >= 3);
+                // a record behind it on its partition waits for it
+                SourceRecord behind = account("T9-BEHIND", "Hinten GmbH", Instant.parse("2025-05-01T08:00:01Z"));
+                producer.send(new ProducerRecord<>(topic, sent.partition(), behind.externalId(), objectMapper.writeValueAsString(behind))).get();
+                long triesMeanwhile = failedAttempts("publish-dead-letter");
+                await().atMost(WAIT).until(() -> failedAttempts("publish-dead-letter") - triesMeanwhile >= 3);
+                assertThat(deadLetters.list(1000)).noneMatch(d -> "T9-POISON".equals(d.key()));
+                assertThat(count("select count(*) from xref where external_id in ('T9-POISON', 'T9-BEHIND')")).isZero();
+                var committed = admin.listConsumerGroupOffsets(env.getProperty("camel.component.kafka.group-id"))
+                        .partitionsToOffsetAndMetadata().get().get(new org.apache.kafka.common.TopicPartition(topic, sent.partition()));
+                assertThat(committed == null ? 0 : committed.offset()).as("nothing committed past the poison").isLessThanOrEqualTo(sent.offset());
+            } finally {
+                admin.incrementalAlterConfigs(Map.of(deadLetterTopic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", ""),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)))).all().get();
+            }
+            // the topic takes it now: the poison is dead-lettered whole, the record behind it applied
+            DeadLetters.DeadLetter dead = await().atMost(WAIT).until(() -> deadLetters.list(1000).stream()
+                    .filter(d -> "T9-POISON".equals(d.key())).findFirst(), java.util.Optional::isPresent).orElseThrow();
+            assertThat(dead.payload()).contains("x".repeat(4000));
+            await().atMost(WAIT).until(() -> count("select count(*) from xref where external_id = 'T9-BEHIND'") == 1);
+            System.out.printf("FIGURES dead-letter topic refusing: the poison refused %d times, uncommitted, the record behind it waited;"
+                    + " topic fixed -> poison dead-lettered whole (%d bytes), record behind applied%n",
+                    failedAttempts("publish-dead-letter") - triesBefore, dead.payload().length());
+        } finally {
+            jdbc.execute("alter table account drop constraint it_no_poison9");
+        }
+    }
+
+    @Test
     void anOutageOfTheCrmStoreHoldsChangesBackUntilItEndsAndDeadLettersNone() throws Exception {
         long failedBefore = failedAttempts("apply-account-change");
         String db = crmJdbc.getJdbcTemplate().queryForObject("select current_database()", String.class);

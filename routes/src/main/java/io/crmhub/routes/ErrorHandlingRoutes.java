@@ -12,7 +12,10 @@ import org.springframework.stereotype.Component;
  * <ul>
  *   <li>{@code kafka-consumer}: a failed message is redelivered with exponential back-off; one that
  *   still fails goes, exactly as it arrived, to the dead-letter topic with its cause and source
- *   offset, and the rest of the partition keeps flowing. A message that failed because a system
+ *   offset, and the rest of the partition keeps flowing. Should the dead-letter topic not take it,
+ *   the message waits until it does ({@link DeadLetterRoute}), and its partition behind it; failed
+ *   still, it is not committed (every consumer with this configuration breaks on its first error).
+ *   A message that failed because a system
  *   the hub needs is down ({@link Outages}) is not at fault: it is tried again, at most every
  *   {@code max-delay}, until that system is back, and never dead-lettered. Its partition waits
  *   behind it (nothing after it is committed).</li>
@@ -32,7 +35,11 @@ public class ErrorHandlingRoutes extends RouteConfigurationBuilder {
     @Override
     public void configuration() {
         routeConfiguration("kafka-consumer")
-                .errorHandler(deadLetterChannel("kafka:{{hub.topics.dead-letter}}")
+                .errorHandler(deadLetterChannel(DeadLetterRoute.ENDPOINT)
+                        // the dead-letter route tries until the topic takes the message; should it
+                        // fail still (the hub stopping), so does the message, where Camel's default
+                        // would log the failure and commit the message as handled: lost
+                        .deadLetterHandleNewException(false)
                         .useOriginalMessage()
                         .retryWhile(new PredicateToExpressionAdapter(this::redeliver))
                         .redeliveryDelay(retry.initialDelay().toMillis())

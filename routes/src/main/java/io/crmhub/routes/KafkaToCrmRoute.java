@@ -16,8 +16,8 @@ import org.springframework.stereotype.Component;
  *   <li>{@code <entity>-change} applies one record under the {@code kafka-consumer} error handling.</li>
  *   <li>{@code <entity>-waiting-retry} applies records that waited for their parent once it has arrived.</li>
  * </ul>
- * A batch whose fallback fails too (the dead-letter topic unreachable) is not committed: the
- * consumer resumes at its first record ({@code breakOnFirstError}).
+ * A record the dead-letter topic does not take holds its batch until it does; a batch whose
+ * fallback fails still (the hub stopping meanwhile) is not committed ({@code breakOnFirstError}).
  */
 @Component
 public class KafkaToCrmRoute extends RouteBuilder {

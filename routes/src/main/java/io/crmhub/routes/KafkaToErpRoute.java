@@ -14,7 +14,7 @@ public class KafkaToErpRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.crm-changed}}?consumersCount={{hub.kafka.consumers}}&" + KafkaRecords.TEXT_HEADERS)
+        from("kafka:{{hub.topics.crm-changed}}?consumersCount={{hub.kafka.consumers}}&breakOnFirstError=true&" + KafkaRecords.TEXT_HEADERS)
                 .routeId("crm-to-erp")
                 .routeConfigurationId("kafka-consumer")
                 .choice().id("from-the-erp")

@@ -28,7 +28,7 @@ public class OrderSagaRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}&"
+        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}&breakOnFirstError=true&"
                 + KafkaRecords.TEXT_HEADERS)
                 .routeId("order-kafka-to-saga")
                 .routeConfigurationId("kafka-consumer")
