@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  * for days, and on two cores the JIT compiler of a cold JVM takes more CPU than the work measured.
  * Then {@code bench.rounds} rounds, the contenders taking turns in each; the medians are compared.
  */
-@SpringBootTest(classes = HubApplication.class, properties = {"hub.embedded.data-dir=", "hub.erp.poll-interval=${bench.poll-interval:1h}"})
+@SpringBootTest(classes = HubApplication.class, properties = {"hub.embedded.data-dir=", "hub.erp.poll-interval=${bench.poll-interval:5s}"})
 class SyncThroughputBench {
 
     private static final int EVENTS = Integer.getInteger("bench.events", 20_000);
@@ -44,7 +44,9 @@ class SyncThroughputBench {
     private static final int RATE = Integer.getInteger("bench.rate", 1_000);
     private static final int RATE_SECONDS = Integer.getInteger("bench.rate-seconds", 10);
     private static final int POLLER_ROWS = Integer.getInteger("bench.poller-rows", 50_000);
-    /** Only the ERP poller's phase (for work on the poller). */
+    private static final int ERP_RATE = Integer.getInteger("bench.erp-rate", 50);
+    private static final int ERP_SECONDS = Integer.getInteger("bench.erp-seconds", 20);
+    /** Only the ERP poller's phases: a mass change, and the latency of a steady flow (for work on the poller). */
     private static final boolean POLLER_ONLY = Boolean.getBoolean("bench.poller-only");
     /** Only the relay and the CRM change consumers, on this many outbox events written by SQL (for work on them). */
     private static final int CONSUMERS_ONLY = Integer.getInteger("bench.consumers-only", 0);
@@ -95,6 +97,7 @@ class SyncThroughputBench {
 
         if (POLLER_ONLY) {
             poller(jdbc);
+            erpLatency(jdbc);
             return;
         }
         if (CONSUMERS_ONLY > 0) {
@@ -207,6 +210,48 @@ class SyncThroughputBench {
                 RATE, RATE_SECONDS, pct(ms, 0.50), pct(ms, 0.99), ms.get(ms.size() - 1));
         camel.getRouteController().suspendRoute("account-kafka-to-crm");
         poller(jdbc);
+        erpLatency(jdbc);
+    }
+
+    /**
+     * ERP change to CRM commit at a steady rate of new ERP customers, through the whole path at the
+     * hub's settings (poll interval, the wait for a row's second to end, Kafka, the account route):
+     * from the ERP insert's commit, stamped to the second as the ERP does, to the CRM transaction
+     * that created the account.
+     */
+    private void erpLatency(JdbcTemplate crm) throws Exception {
+        // the poller phase's rows first, so that the route's backlog does not count as latency
+        camel.getRouteController().resumeRoute("account-kafka-to-crm");
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> count(crm, "select count(*) from xref where external_id like 'B%'") == POLLER_ROWS);
+        camel.getRouteController().startRoute("account-erp-to-kafka");
+        JdbcTemplate erp = new JdbcTemplate(ctx.getBean("erpDataSource", javax.sql.DataSource.class));
+        int n = ERP_RATE * ERP_SECONDS;
+        Map<String, Long> committed = new java.util.HashMap<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long wait = start + (long) i * 1_000_000_000L / ERP_RATE - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            String key = String.format("E%09d", i);
+            erp.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CEMAL, CCTRY, CSTAT, CRTRM, LCHG, LUSR) VALUES (?, ?, ?, 'DE', 'A', 'N30', ?, 'BENCH')",
+                    key, "Laufend Firma " + i + " AG", "info@laufend" + i + ".example",
+                    java.sql.Timestamp.valueOf(java.time.LocalDateTime.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            committed.put(key, System.currentTimeMillis());
+        }
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> count(crm, "select count(*) from xref where external_id like 'E%'") == n);
+        List<Double> ms = new java.util.ArrayList<>();
+        crm.query("select x.external_id, a.created_at from xref x join account a on a.id = x.crm_id where x.external_id like 'E%'",
+                rs -> {
+                    ms.add((double) (rs.getTimestamp(2).getTime() - committed.get(rs.getString(1).strip())));
+                });
+        java.util.Collections.sort(ms);
+        camel.getRouteController().stopRoute("account-erp-to-kafka");
+        System.out.printf("BENCH   ERP change -> CRM at %d new ERP customers/s for %d s (poll interval %s, settle %s): p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+                ERP_RATE, ERP_SECONDS, env.getProperty("hub.erp.poll-interval"), env.getProperty("hub.erp.settle"),
+                pct(ms, 0.50), pct(ms, 0.99), ms.get(ms.size() - 1));
     }
 
     /**
