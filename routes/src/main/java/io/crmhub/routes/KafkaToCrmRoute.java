@@ -16,8 +16,9 @@ import org.springframework.stereotype.Component;
  *   <li>{@code <entity>-change} applies one record under the {@code kafka-consumer} error handling.</li>
  *   <li>{@code <entity>-waiting-retry} applies records that waited for their parent once it has arrived.</li>
  * </ul>
- * A record the dead-letter topic does not take holds its batch until it does; a batch whose
- * fallback fails still (the hub stopping meanwhile) is not committed ({@code breakOnFirstError}).
+ * A batch is committed once applied ({@link KafkaBatch#CONSUMER}). A record the dead-letter topic
+ * does not take holds its batch until it does; a batch whose fallback fails still (the hub stopping
+ * meanwhile) is not committed, and is consumed again.
  */
 @Component
 public class KafkaToCrmRoute extends RouteBuilder {
@@ -32,20 +33,21 @@ public class KafkaToCrmRoute extends RouteBuilder {
     public void configure() {
         for (String entity : SyncConfiguration.ERP_ENTITIES) {
             String inbound = entity + "Inbound";
-            from("kafka:" + topics.erpChanged(entity) + "?consumersCount={{hub.kafka.consumers}}&batching=true"
-                    + "&maxPollRecords={{hub.kafka.batch-size}}&pollTimeoutMs=200&batchingIntervalMs=200&breakOnFirstError=true")
+            from("kafka:" + topics.erpChanged(entity) + "?consumersCount={{hub.kafka.consumers}}&" + KafkaBatch.CONSUMER)
                     .routeId(entity + "-kafka-to-crm")
                     .setProperty(KafkaBatch.KEPT, body())
                     .doTry()
                         .setBody(method(KafkaBatch.class, "bodies")).id("read-" + entity + "-batch")
                         .bean(inbound, "applyJson").id("apply-" + entity + "-batch")
                         .bean("syncOutcomes", "counted").id("count-" + entity + "-batch")
+                        .process(KafkaBatch::commit).id("commit-" + entity + "-batch")
                     .doCatch(Exception.class)
                         .log(LoggingLevel.WARN, "A batch of ${exchangeProperty." + KafkaBatch.KEPT + ".size} " + entity
                                 + " changes failed (${exception.message}); applying them one at a time")
                         .split(method(KafkaBatch.class, "kept")).id("one-" + entity + "-change-at-a-time")
                             .to("direct:" + entity + "-change")
                         .end()
+                        .process(KafkaBatch::commit).id("commit-" + entity + "-changes")
                     .end();
 
             from("direct:" + entity + "-change")

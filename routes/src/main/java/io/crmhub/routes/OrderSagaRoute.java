@@ -4,7 +4,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 
-import static org.apache.camel.builder.PredicateBuilder.or;
 import org.apache.camel.model.SagaPropagation;
 import org.springframework.stereotype.Component;
 
@@ -22,34 +21,42 @@ import org.springframework.stereotype.Component;
  * saga log (which tries it again); the billing client retries by itself. A step that fails for good (after the billing client's
  * retries, or refused) compensates the saga; the failure then ends here, logged, as the order's
  * outcome, not as a poison message.
+ * <p>
+ * {@code order-kafka-to-saga} reads the CRM changes a Kafka batch at a time and hands each order
+ * placed to {@code order-placed}, one after the other; the batch is committed once they are done.
  */
 @Component
 public class OrderSagaRoute extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}&breakOnFirstError=true&"
-                + KafkaRecords.TEXT_HEADERS)
+        from("kafka:{{hub.topics.crm-changed}}?groupId={{hub.saga.order-consumer-group}}&consumersCount={{hub.saga.order-consumers}}&"
+                + KafkaBatch.CONSUMER + "&" + KafkaRecords.TEXT_HEADERS)
                 .routeId("order-kafka-to-saga")
-                .routeConfigurationId("kafka-consumer")
+                .setProperty(KafkaBatch.KEPT, body())
                 // other changes passed by on their event type header, unread (changes relayed without it are read)
-                .filter(or(header(KafkaRecords.EVENT_TYPE).isNull(), header(KafkaRecords.EVENT_TYPE).isEqualTo("ORDER_PLACED")))
-                        .id("maybe-an-order-placed")
-                    .unmarshal("outboxEventJson").id("read-order-event")
-                    .filter(simple("${body.eventType} == 'ORDER_PLACED'")).id("orders-placed")
-                        .setHeader("orderId", simple("${body.aggregateId}"))
-                        .doTry()
-                            .to("direct:order-saga").id("run-order-saga")
-                        .doCatch(Exception.class)
-                            .choice()
-                                .when(method("orderSaga", "hasSaga(${header.orderId})"))
-                                    .log(LoggingLevel.WARN, "Order ${header.orderId} failed and was compensated: ${exception.message}")
-                                .otherwise()
-                                    // the saga never started: an infrastructure failure, for redelivery and the dead-letter topic
-                                    .process(e -> {
-                                        throw e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-                                    })
-                            .end()
+                .split(method(KafkaBatch.class, "possibly(*, '" + KafkaRecords.EVENT_TYPE + "', 'ORDER_PLACED')")).id("orders-placed-one-at-a-time")
+                    .to("direct:order-placed")
+                .end()
+                .process(KafkaBatch::commit).id("commit-crm-changes-read");
+
+        from("direct:order-placed")
+                .routeId("order-placed")
+                .routeConfigurationId("kafka-consumer")
+                .unmarshal("outboxEventJson").id("read-order-event")
+                .filter(simple("${body.eventType} == 'ORDER_PLACED'")).id("orders-placed")
+                    .setHeader("orderId", simple("${body.aggregateId}"))
+                    .doTry()
+                        .to("direct:order-saga").id("run-order-saga")
+                    .doCatch(Exception.class)
+                        .choice()
+                            .when(method("orderSaga", "hasSaga(${header.orderId})"))
+                                .log(LoggingLevel.WARN, "Order ${header.orderId} failed and was compensated: ${exception.message}")
+                            .otherwise()
+                                // the saga never started: an infrastructure failure, for redelivery and the dead-letter topic
+                                .process(e -> {
+                                    throw e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                                })
                         .end()
                     .end()
                 .end();

@@ -51,6 +51,11 @@ public class SyncOutcomes {
         return outcome;
     }
 
+    /** Counts the changes of a batch of {@code batch} that came from the ERP: all but the {@code toWrite} others. */
+    public void notSentBack(int batch, int toWrite) {
+        written.get(ErpWriter.Outcome.FROM_ERP).increment(batch - toWrite);
+    }
+
     public double erpWrites(String outcome) {
         return written.get(ErpWriter.Outcome.valueOf(outcome)).count();
     }
