@@ -330,30 +330,18 @@ class AccountSyncIT {
     @Test
     void anOutageOfTheCrmStoreHoldsChangesBackUntilItEndsAndDeadLettersNone() throws Exception {
         long failedBefore = failedAttempts("apply-account-change");
-        String db = crmJdbc.getJdbcTemplate().queryForObject("select current_database()", String.class);
         List<SourceRecord> events = new ArrayList<>();
         Instant base = Instant.parse("2025-07-01T08:00:00Z");
         for (int i = 0; i < 100; i++) {
             events.add(account(String.format("T7-%05d", i), "Ausfall " + i + " OHG", base.plusSeconds(i)));
         }
-        // The CRM store goes away: its connections are cut and it takes no new ones.
-        String adminUrl = env.getProperty("hub.crm.url").replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1postgres");
-        long failedDuring;
-        try (Connection admin = DriverManager.getConnection(adminUrl, env.getProperty("hub.crm.username"),
-                env.getProperty("hub.crm.password", ""));
-             Statement sql = admin.createStatement()) {
-            sql.execute("alter database \"" + db + "\" with allow_connections false");
-            try {
-                sql.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
-                publish(events);
-                // Longer than the retry budget of a faulty message: each of the 4 consumers tries its
-                // record 6 times, where max-redeliveries (2) would have dead-lettered it after 3.
-                await().atMost(WAIT).until(() -> failedAttempts("apply-account-change") >= failedBefore + 4 * 6);
-                failedDuring = failedAttempts("apply-account-change") - failedBefore;
-            } finally {
-                sql.execute("alter database \"" + db + "\" with allow_connections true");
-            }
-        }
+        long failedDuring = withCrmStoreOut(() -> {
+            publish(events);
+            // Longer than the retry budget of a faulty message: each of the 4 consumers tries its
+            // record 6 times, where max-redeliveries (2) would have dead-lettered it after 3.
+            await().atMost(WAIT).until(() -> failedAttempts("apply-account-change") >= failedBefore + 4 * 6);
+            return failedAttempts("apply-account-change") - failedBefore;
+        });
         // The pool comes back with the store: the first look-ups may still find it empty.
         await().atMost(WAIT).ignoreExceptions().until(() -> count("select count(*) from xref where external_id like 'T7-%'") == 100
                 || deadLetters.list(1000).stream().anyMatch(d -> d.key() != null && d.key().startsWith("T7-")));
@@ -366,12 +354,29 @@ class AccountSyncIT {
     @Test
     void aConsumerStoppedWhileItsBatchWaitsOutAnOutageLeavesTheBatchForTheNextStart() throws Exception {
         long failedBefore = failedAttempts("apply-account-change");
-        String db = crmJdbc.getJdbcTemplate().queryForObject("select current_database()", String.class);
         List<SourceRecord> events = new ArrayList<>();
         Instant base = Instant.parse("2025-07-02T08:00:00Z");
         for (int i = 0; i < 20; i++) {
             events.add(account(String.format("T10-%05d", i), "Neustart " + i + " KG", base.plusSeconds(i)));
         }
+        withCrmStoreOut(() -> {
+            publish(events);
+            await().atMost(WAIT).until(() -> failedAttempts("apply-account-change") >= failedBefore + 8);
+            // the hub stops (a restart during the outage): its consumers give up their waiting batches
+            camel.getRouteController().stopRoute("account-kafka-to-crm", 2, java.util.concurrent.TimeUnit.SECONDS);
+            return null;
+        });
+        camel.getRouteController().startRoute("account-kafka-to-crm");
+        await().atMost(WAIT).ignoreExceptions().until(() -> count("select count(*) from xref where external_id like 'T10-%'") == 20);
+        assertThat(count("select count(*) from account where name like 'Neustart %'")).isEqualTo(20);
+        System.out.printf("FIGURES stopped in an outage: CRM store out, 20 changes published, the consumer stopped while its batch waited"
+                + " (%d failed attempts); store back, consumer started -> %d applied%n",
+                failedAttempts("apply-account-change") - failedBefore, count("select count(*) from xref where external_id like 'T10-%'"));
+    }
+
+    /** Runs {@code during} while the CRM store is away: its connections cut, no new ones taken. */
+    private <T> T withCrmStoreOut(java.util.concurrent.Callable<T> during) throws Exception {
+        String db = crmJdbc.getJdbcTemplate().queryForObject("select current_database()", String.class);
         String adminUrl = env.getProperty("hub.crm.url").replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1postgres");
         try (Connection admin = DriverManager.getConnection(adminUrl, env.getProperty("hub.crm.username"),
                 env.getProperty("hub.crm.password", ""));
@@ -379,20 +384,11 @@ class AccountSyncIT {
             sql.execute("alter database \"" + db + "\" with allow_connections false");
             try {
                 sql.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
-                publish(events);
-                await().atMost(WAIT).until(() -> failedAttempts("apply-account-change") >= failedBefore + 8);
-                // the hub stops (a restart during the outage): its consumers give up their waiting batches
-                camel.getRouteController().stopRoute("account-kafka-to-crm", 2, java.util.concurrent.TimeUnit.SECONDS);
+                return during.call();
             } finally {
                 sql.execute("alter database \"" + db + "\" with allow_connections true");
             }
         }
-        camel.getRouteController().startRoute("account-kafka-to-crm");
-        await().atMost(WAIT).ignoreExceptions().until(() -> count("select count(*) from xref where external_id like 'T10-%'") == 20);
-        assertThat(count("select count(*) from account where name like 'Neustart %'")).isEqualTo(20);
-        System.out.printf("FIGURES stopped in an outage: CRM store out, 20 changes published, the consumer stopped while its batch waited"
-                + " (%d failed attempts); store back, consumer started -> %d applied%n",
-                failedAttempts("apply-account-change") - failedBefore, count("select count(*) from xref where external_id like 'T10-%'"));
     }
 
     /** Failed calls of a route step, every redelivery counted (Camel's JMX statistics). */

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
  *   still fails goes, exactly as it arrived, to the dead-letter topic with its cause and source
  *   offset, and the rest of the partition keeps flowing. Should the dead-letter topic not take it,
  *   the message waits until it does ({@link DeadLetterRoute}), and its partition behind it; failed
- *   still, it is not committed (every consumer with this configuration breaks on its first error).
+ *   still, its batch is not committed ({@link KafkaBatch#CONSUMER}) and is consumed again.
  *   A message that failed because a system
  *   the hub needs is down ({@link Outages}) is not at fault: it is tried again, at most every
  *   {@code max-delay}, until that system is back, and never dead-lettered. Its partition waits
