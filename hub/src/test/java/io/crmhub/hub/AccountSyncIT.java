@@ -23,9 +23,6 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import javax.sql.DataSource;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -376,19 +373,7 @@ class AccountSyncIT {
 
     /** Runs {@code during} while the CRM store is away: its connections cut, no new ones taken. */
     private <T> T withCrmStoreOut(java.util.concurrent.Callable<T> during) throws Exception {
-        String db = crmJdbc.getJdbcTemplate().queryForObject("select current_database()", String.class);
-        String adminUrl = env.getProperty("hub.crm.url").replaceFirst("^(jdbc:postgresql://[^/]+/)[^?]*", "$1postgres");
-        try (Connection admin = DriverManager.getConnection(adminUrl, env.getProperty("hub.crm.username"),
-                env.getProperty("hub.crm.password", ""));
-             Statement sql = admin.createStatement()) {
-            sql.execute("alter database \"" + db + "\" with allow_connections false");
-            try {
-                sql.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
-                return during.call();
-            } finally {
-                sql.execute("alter database \"" + db + "\" with allow_connections true");
-            }
-        }
+        return CrmStoreOutage.during(env, crmJdbc.getJdbcTemplate(), during);
     }
 
     /** Failed calls of a route step, every redelivery counted (Camel's JMX statistics). */

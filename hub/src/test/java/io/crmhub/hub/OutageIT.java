@@ -3,12 +3,17 @@ package io.crmhub.hub;
 import com.zaxxer.hikari.HikariDataSource;
 import io.crmhub.connectors.crm.CrmAccountEdits;
 import io.crmhub.connectors.kafka.DeadLetters;
+import io.crmhub.connectors.kafka.KafkaBacklog;
 import io.crmhub.embedded.EmbeddedKafka;
 import io.crmhub.embedded.ErpFixtures;
 import io.crmhub.embedded.TcpProxy;
 import io.crmhub.embedded.TestServices;
+import io.crmhub.routes.KafkaCommits;
 import io.crmhub.routes.SyncOutcomes;
 import org.apache.camel.CamelContext;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.camel.api.management.ManagedCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +55,7 @@ import static org.awaitility.Awaitility.await;
         "hub.embedded.data-dir=",
         "hub.erp.poll-interval=300ms",
         "hub.erp.connection-timeout=500ms",
+        "hub.crm.connection-timeout=2s",
         "hub.kafka.consumers=2",
         "hub.retry.max-redeliveries=2",
         "hub.retry.initial-delay=10ms",
@@ -57,7 +63,10 @@ import static org.awaitility.Awaitility.await;
         // a send to a broker that is gone fails within seconds, not the client's default minute
         "camel.component.kafka.max-block-ms=2000",
         "camel.component.kafka.request-timeout-ms=1000",
-        "camel.component.kafka.delivery-timeout-ms=3000"})
+        "camel.component.kafka.delivery-timeout-ms=3000",
+        // a consumer whose batch waits longer than this is put out of its group and its partitions
+        // go to another (Kafka's default is 5 minutes: an outage of that length is no rare event)
+        "camel.component.kafka.max-poll-interval-ms=5000"})
 class OutageIT {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -103,6 +112,12 @@ class OutageIT {
     @Autowired
     CamelContext camel;
     @Autowired
+    org.springframework.core.env.Environment env;
+    @Autowired
+    KafkaCommits commits;
+    @Autowired
+    KafkaBacklog kafkaBacklog;
+    @Autowired
     CrmAccountEdits edits;
     @Autowired
     SyncOutcomes outcomes;
@@ -130,9 +145,13 @@ class OutageIT {
     }
 
     @Test
-    void anErpOutageHoldsBothDirectionsBackUntilItEndsAndLosesOrDeadLettersNothing() throws Exception {
+    void anErpOutageLongerThanTheConsumersPollIntervalHoldsBothDirectionsBackAndLosesOrDeadLettersNothing() throws Exception {
+        String crmChanged = env.getProperty("hub.topics.crm-changed");
         long writerFailedBefore = failedAttempts("write-erp-record");
         long pollsFailedBefore = failedExchanges("account-erp-to-kafka");
+        long batchesFailedBefore = failedExchanges("crm-to-erp");
+        double uncommittedBefore = commits.uncommitted("crm-to-erp");
+        Set<String> writers = membersHolding(crmChanged);
         long writerFailed;
         long pollsFailed;
 
@@ -144,6 +163,9 @@ class OutageIT {
             // the two consumers each try their record 5 times or more.
             await().atMost(WAIT).until(() -> failedAttempts("write-erp-record") >= writerFailedBefore + 2 * 5
                     && failedExchanges("account-erp-to-kafka") >= pollsFailedBefore + 1);
+            // and longer than the consumers' poll interval: the ERP writers waiting on the ERP are put
+            // out of their group, and their partitions assigned anew
+            await().atMost(WAIT).until(() -> !membersHolding(crmChanged).equals(writers));
             writerFailed = failedAttempts("write-erp-record") - writerFailedBefore;
             pollsFailed = failedExchanges("account-erp-to-kafka") - pollsFailedBefore;
             assertThat(count("select count(*) from xref where external_id like 'T9-%'")).isZero();
@@ -152,8 +174,58 @@ class OutageIT {
         }
 
         assertBothArrivedOnceAndNothingDeadLettered(20, "T9", "Ausfall ERP");
-        System.out.printf("FIGURES ERP outage: connections cut, new ones refused; 5 CRM edits -> %d failed ERP writes, "
-                + "10 ERP rows -> %d failed polls; 0 dead letters; ERP back -> 5 ERP writes, 10 accounts in the CRM%n", writerFailed, pollsFailed);
+        String group = env.getProperty("camel.component.kafka.group-id");
+        await().atMost(WAIT).until(() -> kafkaBacklog.lag(group, List.of(crmChanged)).get(crmChanged) == 0);
+        double uncommitted = commits.uncommitted("crm-to-erp") - uncommittedBefore;
+        assertThat(failedExchanges("crm-to-erp")).as("a commit refused for lost partitions fails no batch").isEqualTo(batchesFailedBefore);
+        assertThat(uncommitted).as("batches applied after their consumer lost its partitions").isPositive();
+        System.out.printf("FIGURES ERP outage: connections cut, new ones refused, longer than max.poll.interval.ms (5 s); 5 CRM edits"
+                + " -> %d failed ERP writes, the writers put out of their group (%d members, %d of them in it after), %.0f batches applied and"
+                + " left uncommitted; 10 ERP rows -> %d failed polls; 0 dead letters; ERP back -> 5 ERP writes, 10 accounts"
+                + " in the CRM, lag 0%n", writerFailed, writers.size(), membersHolding(crmChanged).stream().filter(writers::contains).count(), uncommitted, pollsFailed);
+    }
+
+    @Test
+    void aCrmStoreOutageLongerThanTheConsumersPollIntervalAppliesEachWaitingChangeOnceAndFailsNoBatch() throws Exception {
+        String accountChanged = env.getProperty("hub.topics.erp-account-changed");
+        String group = env.getProperty("camel.component.kafka.group-id");
+        long batchesFailedBefore = failedExchanges("account-kafka-to-crm");
+        long failedBefore = failedAttempts("apply-account-change");
+        double uncommittedBefore = commits.uncommitted("account-kafka-to-crm");
+        var routes = camel.getRouteController();
+        // ten new ERP customers on their way to the CRM, held in Kafka while the store goes away
+        routes.stopRoute("account-kafka-to-crm");
+        enterErpCustomers("T11", "Ausfall CRM");
+        await().atMost(WAIT).until(() -> erpAccountChanges.pending() == 0
+                && kafkaBacklog.lag(group, List.of(accountChanged)).get(accountChanged) >= 10);
+        Set<String> consumers = new java.util.HashSet<>();
+        long failedDuring = CrmStoreOutage.during(env, crmJdbc.getJdbcTemplate(), () -> {
+            routes.startRoute("account-kafka-to-crm");
+            await().atMost(WAIT).until(() -> {
+                Set<String> now = membersHolding(accountChanged);
+                if (consumers.isEmpty()) {
+                    consumers.addAll(now);
+                }
+                return failedAttempts("apply-account-change") > failedBefore;
+            });
+            // longer than the consumers' poll interval: the consumers waiting on the store are put
+            // out of their group, and their partitions assigned anew
+            await().atMost(WAIT).until(() -> !consumers.isEmpty() && !membersHolding(accountChanged).equals(consumers));
+            return failedAttempts("apply-account-change") - failedBefore;
+        });
+
+        // the pool comes back with the store: the first look-ups may still find it empty
+        await().atMost(WAIT).ignoreExceptions().until(() -> count("select count(*) from xref where external_id like 'T11-%'") == 10
+                && kafkaBacklog.lag(group, List.of(accountChanged)).get(accountChanged) == 0);
+        assertThat(count("select count(*) from account where name like 'Ausfall CRM %'")).as("each once").isEqualTo(10);
+        assertThat(deadLetters.list(1000)).noneMatch(d -> d.key() != null && d.key().startsWith("T11-"));
+        assertThat(failedExchanges("account-kafka-to-crm")).as("a commit refused for lost partitions fails no batch")
+                .isEqualTo(batchesFailedBefore);
+        double uncommitted = commits.uncommitted("account-kafka-to-crm") - uncommittedBefore;
+        assertThat(uncommitted).as("batches applied after their consumer lost its partitions").isPositive();
+        System.out.printf("FIGURES CRM store outage: 10 ERP changes in Kafka, the store away longer than max.poll.interval.ms"
+                + " (5 s) -> %d failed attempts, the consumers put out of their group; store back -> 10 accounts once,"
+                + " %.0f batches applied and left uncommitted, read again and passed by, lag 0, 0 dead letters%n", failedDuring, uncommitted);
     }
 
     @Test
@@ -219,6 +291,16 @@ class OutageIT {
         Set<String> crmIds = accounts.stream().map(a -> a.get("crm_id").toString()).collect(Collectors.toSet());
         assertThat(deadLetters.list(1000)).as("nothing dead-lettered").noneMatch(d -> crmIds.contains(d.key())
                 || (d.key() != null && d.key().startsWith(prefix + "-")));
+    }
+
+    /** The members of the hub's consumer group that hold partitions of {@code topic}. */
+    private Set<String> membersHolding(String topic) throws Exception {
+        String group = env.getProperty("camel.component.kafka.group-id");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                    .filter(m -> m.assignment().topicPartitions().stream().anyMatch(tp -> tp.topic().equals(topic)))
+                    .map(MemberDescription::consumerId).collect(Collectors.toSet());
+        }
     }
 
     private String inCrmIds() {

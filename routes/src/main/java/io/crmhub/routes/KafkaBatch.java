@@ -2,12 +2,8 @@ package io.crmhub.routes;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The records of a Kafka consumer batch (a list of exchanges, one per record), and how a batch
@@ -17,7 +13,7 @@ final class KafkaBatch {
 
     /**
      * The options of every Kafka consumer of the hub: batches of up to {@code hub.kafka.batch-size}
-     * records, committed by the route once applied ({@link #commit}) and never by Kafka's auto
+     * records, committed by the route once applied ({@link KafkaCommits}) and never by Kafka's auto
      * commit. Camel 4.18's auto commit commits the consumer's position: also after a batch that
      * failed (breaking on the first error commits before it reconnects) and when a consumer stops,
      * so that a batch waiting out an outage when the hub stopped was lost.
@@ -55,19 +51,6 @@ final class KafkaBatch {
     static List<Message> possibly(Exchange batch, String name, String value) {
         return records(batch).stream().map(Exchange::getMessage)
                 .filter(m -> m.getHeader(name) == null || value.equals(m.getHeader(name, String.class))).toList();
-    }
-
-    /**
-     * Commits the batch kept in property {@link #KEPT}: for each partition, the offset after its
-     * last record, synchronously.
-     */
-    static void commit(Exchange exchange) {
-        Map<String, KafkaManualCommit> last = new LinkedHashMap<>();
-        for (Message m : kept(exchange)) {
-            last.put(m.getHeader(KafkaConstants.TOPIC) + "/" + m.getHeader(KafkaConstants.PARTITION),
-                    m.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
-        }
-        last.values().forEach(KafkaManualCommit::commit);
     }
 
     @SuppressWarnings("unchecked")

@@ -40,14 +40,14 @@ public class KafkaToCrmRoute extends RouteBuilder {
                         .setBody(method(KafkaBatch.class, "bodies")).id("read-" + entity + "-batch")
                         .bean(inbound, "applyJson").id("apply-" + entity + "-batch")
                         .bean("syncOutcomes", "counted").id("count-" + entity + "-batch")
-                        .process(KafkaBatch::commit).id("commit-" + entity + "-batch")
+                        .bean("kafkaCommits", "commit").id("commit-" + entity + "-batch")
                     .doCatch(Exception.class)
                         .log(LoggingLevel.WARN, "A batch of ${exchangeProperty." + KafkaBatch.KEPT + ".size} " + entity
                                 + " changes failed (${exception.message}); applying them one at a time")
                         .split(method(KafkaBatch.class, "kept")).id("one-" + entity + "-change-at-a-time")
                             .to("direct:" + entity + "-change")
                         .end()
-                        .process(KafkaBatch::commit).id("commit-" + entity + "-changes")
+                        .bean("kafkaCommits", "commit").id("commit-" + entity + "-changes")
                     .end();
 
             from("direct:" + entity + "-change")

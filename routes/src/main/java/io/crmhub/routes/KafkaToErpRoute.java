@@ -22,7 +22,7 @@ public class KafkaToErpRoute extends RouteBuilder {
                 .split(body()).id("one-crm-change-at-a-time")
                     .to("direct:crm-change-to-erp")
                 .end()
-                .process(KafkaBatch::commit).id("commit-crm-changes");
+                .bean("kafkaCommits", "commit").id("commit-crm-changes");
 
         from("direct:crm-change-to-erp")
                 .routeId("crm-change-to-erp")

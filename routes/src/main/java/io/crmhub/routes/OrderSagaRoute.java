@@ -38,7 +38,7 @@ public class OrderSagaRoute extends RouteBuilder {
                 .split(method(KafkaBatch.class, "possibly(*, '" + KafkaRecords.EVENT_TYPE + "', 'ORDER_PLACED')")).id("orders-placed-one-at-a-time")
                     .to("direct:order-placed")
                 .end()
-                .process(KafkaBatch::commit).id("commit-crm-changes-read");
+                .bean("kafkaCommits", "commit").id("commit-crm-changes-read");
 
         from("direct:order-placed")
                 .routeId("order-placed")
