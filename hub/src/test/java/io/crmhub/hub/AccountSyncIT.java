@@ -53,10 +53,15 @@ import static org.awaitility.Awaitility.await;
         "hub.retry.initial-delay=10ms",
         "hub.retry.max-delay=50ms",
         "hub.metrics.backlog-refresh=200ms",
-        "hub.crm.connection-timeout=2s"})
+        "hub.crm.connection-timeout=2s",
+        // a route stopped while its consumers wait out an outage waits this long for each of them
+        // (Camel's default, 30 s, made one test wait 2 minutes for its 4 consumers)
+        "camel.component.kafka.shutdown-timeout=2000"})
 class AccountSyncIT {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
+    /** The graceful part of a second hub's stop ({@code camel.main.shutdown-timeout}, 20 s in config/). */
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
     @DynamicPropertySource
     static void realServices(DynamicPropertyRegistry registry) {
@@ -378,6 +383,10 @@ class AccountSyncIT {
 
     /** Failed calls of a route step, every redelivery counted (Camel's JMX statistics). */
     private long failedAttempts(String processorId) throws Exception {
+        return failedAttempts(camel, processorId);
+    }
+
+    private static long failedAttempts(org.apache.camel.CamelContext camel, String processorId) throws Exception {
         var processor = camel.getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
                 .getManagedProcessor(processorId);
         return processor == null ? 0 : processor.getExchangesFailed();
@@ -560,17 +569,68 @@ class AccountSyncIT {
     }
 
     @Test
-    void twoHubInstancesShareTheWorkAndOneTakesOverFromTheOtherWithoutDuplicatesOrLoss() throws Exception {
+    void aHubStoppedWhileItsConsumersWaitOutAnOutageStopsInTimeAndDeadLettersNothing() throws Exception {
+        var routes = camel.getRouteController();
+        // the second hub's consumers get every partition of the account topic
+        routes.stopRoute("account-kafka-to-crm");
+        ConfigurableApplicationContext second;
+        try {
+            second = secondHub("--hub.kafka.consumers=4", "--hub.retry.initial-delay=10ms", "--hub.retry.max-delay=50ms",
+                    "--hub.crm.connection-timeout=2s", "--camel.main.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toSeconds());
+        } catch (RuntimeException e) {
+            routes.startRoute("account-kafka-to-crm");
+            throw e;
+        }
+        var secondCamel = second.getBean(org.apache.camel.CamelContext.class);
+        List<SourceRecord> events = new ArrayList<>();
+        Instant base = Instant.parse("2025-07-03T08:00:00Z");
+        for (int i = 0; i < 40; i++) {
+            events.add(account(String.format("T12-%05d", i), "Abschaltung " + i + " KG", base.plusSeconds(i)));
+        }
+        long[] stopMillis = {0};
+        long failedDuring;
+        try {
+            failedDuring = withCrmStoreOut(() -> {
+                publish(events);
+                // the second hub's consumers hold records and wait on the store
+                await().atMost(WAIT).until(() -> failedAttempts(secondCamel, "apply-account-change") >= 4);
+                long failed = failedAttempts(secondCamel, "apply-account-change");
+                long start = System.nanoTime();
+                second.close();
+                stopMillis[0] = (System.nanoTime() - start) / 1_000_000;
+                return failed;
+            });
+        } finally {
+            second.close();
+            routes.startRoute("account-kafka-to-crm");
+        }
+        await().atMost(WAIT).ignoreExceptions().until(() -> count("select count(*) from xref where external_id like 'T12-%'") == 40);
+        assertThat(deadLetters.list(1000)).as("nothing dead-lettered").noneMatch(d -> d.key() != null && d.key().startsWith("T12-"));
+        assertThat(count("select count(*) from account where name like 'Abschaltung %'")).isEqualTo(40);
+        // the graceful wait, then a forced stop (the retries end at once; each Kafka consumer gets at most
+        // its own 30 s to close): not the outage's length
+        assertThat(Duration.ofMillis(stopMillis[0])).isLessThan(SHUTDOWN_TIMEOUT.plusSeconds(30));
+        System.out.printf("FIGURES hub stopped in an outage: CRM store out, 40 changes, a second hub's consumers waiting (%d failed"
+                + " attempts before the stop) -> it stopped in %,d ms (shutdown timeout %d s); store back -> 40 applied by the"
+                + " first, 0 dead letters%n", failedDuring, stopMillis[0], SHUTDOWN_TIMEOUT.toSeconds());
+    }
+
+    /** A second hub instance on the same CRM store, ERP, Kafka, mail and billing as this test's. */
+    private ConfigurableApplicationContext secondHub(String... settings) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--camel.main.name=crm-hub-2",
-                "--hub.embedded.enabled=false", "--spring.profiles.active=embedded",
-                "--hub.erp.poll-interval=300ms", "--hub.kafka.consumers=4"));
+                "--hub.embedded.enabled=false", "--spring.profiles.active=embedded", "--hub.erp.poll-interval=300ms"));
+        args.addAll(List.of(settings));
         for (String p : List.of("hub.crm.url", "hub.crm.username", "hub.crm.password", "hub.erp.url", "hub.erp.username",
                 "hub.erp.password", "camel.component.kafka.brokers", "hub.mail.host", "hub.mail.smtp-port",
                 "hub.mail.imap-port", "hub.mail.username", "hub.mail.password", "hub.billing.url", "hub.billing.api-key")) {
             args.add("--" + p + "=" + env.getProperty(p, ""));
         }
-        try (ConfigurableApplicationContext second = new SpringApplicationBuilder(HubApplication.class)
-                .run(args.toArray(String[]::new))) {
+        return new SpringApplicationBuilder(HubApplication.class).run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void twoHubInstancesShareTheWorkAndOneTakesOverFromTheOtherWithoutDuplicatesOrLoss() throws Exception {
+        try (ConfigurableApplicationContext second = secondHub("--hub.kafka.consumers=4")) {
             SyncOutcomes secondOutcomes = second.getBean(SyncOutcomes.class);
             JdbcTemplate erp = new JdbcTemplate(erpDataSource);
             LocalDateTime t = LocalDateTime.of(2025, 5, 1, 9, 0);
