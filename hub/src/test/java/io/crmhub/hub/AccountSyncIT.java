@@ -617,7 +617,7 @@ class AccountSyncIT {
 
     /** A second hub instance on the same CRM store, ERP, Kafka, mail and billing as this test's. */
     private ConfigurableApplicationContext secondHub(String... settings) {
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--camel.main.name=crm-hub-2",
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--camel.main.name=crm-hub-second",
                 "--hub.embedded.enabled=false", "--spring.profiles.active=embedded", "--hub.erp.poll-interval=300ms"));
         args.addAll(List.of(settings));
         for (String p : List.of("hub.crm.url", "hub.crm.username", "hub.crm.password", "hub.erp.url", "hub.erp.username",

@@ -22,9 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>
  * A batch that took its consumer longer than {@code max.poll.interval.ms} (a store or an ERP
  * outage waited out) has cost the consumer its place in the group: its partitions went to another
- * consumer, which reads them from the last commit. Kafka then refuses the commit. The batch is
- * applied all the same, so this is no failure of the batch: the new owner reads it again and the
- * idempotent receivers pass by what it applied. The commit is given up, logged and counted
+ * consumer, which reads them from the last commit. Kafka then refuses the commit; so it does when
+ * the group is rebalancing (a consumer joined or left meanwhile). The batch is applied all the
+ * same, so this is no failure of the batch: whoever owns the partitions next reads it again and
+ * the idempotent receivers pass by what it applied. The commit is given up, logged and counted
  * ({@code hub_kafka_batches_uncommitted_total{route}}); the consumer rejoins its group at its next
  * poll. Failing the batch instead would apply it again, record by record, only to be refused again.
  */
@@ -51,12 +52,13 @@ public class KafkaCommits {
             last.values().forEach(KafkaManualCommit::commit);
         } catch (CommitFailedException | RebalanceInProgressException e) {
             String route = exchange.getFromRouteId();
-            LOG.warn("Route {}: a batch of {} records is applied, but its consumer lost its partitions ({}) while it worked on"
-                    + " it, for longer than max.poll.interval.ms: their new owner reads the batch again and its idempotent"
-                    + " receivers pass by what is applied. Kafka: {}", route, KafkaBatch.kept(exchange).size(), last.keySet(), e.getMessage());
+            LOG.warn("Route {}: a batch of {} records is applied, but Kafka refused its commit: the group reassigned its"
+                    + " partitions ({}) while the consumer worked on it (a batch longer than max.poll.interval.ms, or a"
+                    + " rebalance). Their owner reads the batch again; the idempotent receivers pass by what is applied."
+                    + " Kafka: {}", route, KafkaBatch.kept(exchange).size(), last.keySet(), e.getMessage());
             uncommitted.computeIfAbsent(route, r -> Counter.builder("hub.kafka.batches.uncommitted").tag("route", r)
-                    .description("Batches applied whose commit Kafka refused, their consumer having lost its partitions"
-                            + " meanwhile (longer than max.poll.interval.ms): read again by the partitions' next owner")
+                    .description("Batches applied whose commit Kafka refused, the group having reassigned their partitions"
+                            + " meanwhile (a batch longer than max.poll.interval.ms, or a rebalance): read again")
                     .register(registry)).increment();
         }
     }
