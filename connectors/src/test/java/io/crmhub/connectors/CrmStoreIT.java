@@ -84,6 +84,25 @@ class CrmStoreIT {
         erp.close();
     }
 
+    @Test
+    void anAccountsCountryIsCheckedByTheCountrysKeyNotByReadingAllCountries() {
+        // The statement PostgreSQL's foreign key trigger runs for each account written, planned as
+        // it plans it: once, for any value; with the statistics autovacuum soon takes of a table
+        // loaded by the migrations (before them the planner guesses its size from its pages).
+        JdbcTemplate t = jdbc.getJdbcTemplate();
+        t.execute("analyze country");
+        List<String> plan = new TransactionTemplate(new DataSourceTransactionManager(crm)).execute(status -> {
+            t.execute("set local plan_cache_mode = force_generic_plan");
+            t.execute("prepare country_check(bpchar) as select 1 from only country x where code operator(pg_catalog.=) $1 for key share of x");
+            try {
+                return t.queryForList("explain execute country_check('DE')", String.class);
+            } finally {
+                t.execute("deallocate country_check");
+            }
+        });
+        assertThat(String.join("\n", plan)).contains("Index Scan using country_pkey").doesNotContain("Seq Scan");
+    }
+
     /** A poller's position kept in memory: a source of the test's own, whatever other tests polled. */
     private static Watermarks watermarksOfItsOwn(Watermarks.Position start) {
         return new Watermarks(jdbc) {
