@@ -11,6 +11,7 @@ import io.crmhub.transformers.mapping.FieldType;
 import io.crmhub.transformers.mapping.ReverseMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import javax.sql.DataSource;
 import java.util.HashMap;
@@ -52,15 +53,17 @@ public class ErpWriter {
     private final Map<String, Target> targets = new HashMap<>();
     private final NamedParameterJdbcTemplate erp;
     private final NamedParameterJdbcTemplate crm;
+    private final TransactionTemplate crmTransactions;
     private final ProcessedMessages processed;
     private final ObjectMapper json;
     private final String hubUser;
 
     /** @param reverseMappers the way back to the ERP per entity ({@code account}, {@code contact}, ...) */
     public ErpWriter(List<ReverseMapper> reverseMappers, DataSource erpDataSource, NamedParameterJdbcTemplate crmJdbc,
-                     ProcessedMessages processed, ObjectMapper json, HubProperties props) {
+                     TransactionTemplate crmTransactions, ProcessedMessages processed, ObjectMapper json, HubProperties props) {
         this.erp = new NamedParameterJdbcTemplate(erpDataSource);
         this.crm = crmJdbc;
+        this.crmTransactions = crmTransactions;
         this.processed = processed;
         this.json = json;
         this.hubUser = props.sync().hubUser();
@@ -87,16 +90,21 @@ public class ErpWriter {
             return Outcome.ERP_OWNED;
         }
         String key = "outbox:" + event.id();
-        if (processed.isProcessed(CONSUMER, key)) {
-            return Outcome.DUPLICATE;
-        }
-        List<String> erpIds = crm.queryForList("""
-                select external_id from xref where entity_type = :type and system = 'ERP' and crm_id = :id and not secondary""",
-                new MapSqlParameterSource("id", event.aggregateId()).addValue("type", event.aggregateType()), String.class);
-        // The primary id only: a secondary one names a duplicate customer inside the ERP.
-        Outcome outcome = erpIds.isEmpty() ? Outcome.NOT_LINKED : write(target, erpIds.get(0), event);
-        processed.markProcessed(CONSUMER, key);
-        return outcome;
+        // The event's key is claimed first, in a CRM transaction held open while the ERP is written.
+        // Another consumer handed the same event meanwhile (its partition reassigned while the first
+        // waited out an ERP outage) waits on the key's row until this transaction ends, then finds
+        // it: checked before and recorded after the write, both wrote. A failed write rolls the
+        // claim back, for the event to be tried again.
+        return crmTransactions.execute(status -> {
+            if (!processed.markProcessed(CONSUMER, key)) {
+                return Outcome.DUPLICATE;
+            }
+            List<String> erpIds = crm.queryForList("""
+                    select external_id from xref where entity_type = :type and system = 'ERP' and crm_id = :id and not secondary""",
+                    new MapSqlParameterSource("id", event.aggregateId()).addValue("type", event.aggregateType()), String.class);
+            // The primary id only: a secondary one names a duplicate customer inside the ERP.
+            return erpIds.isEmpty() ? Outcome.NOT_LINKED : write(target, erpIds.get(0), event);
+        });
     }
 
     private Outcome write(Target target, String erpId, OutboxEvent event) {

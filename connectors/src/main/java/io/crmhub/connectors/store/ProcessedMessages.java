@@ -24,10 +24,4 @@ public class ProcessedMessages {
                 insert into processed_message (consumer, message_key) values (:consumer, :key)
                 on conflict do nothing""", Map.of("consumer", consumer, "key", messageKey)) == 1;
     }
-
-    public boolean isProcessed(String consumer, String messageKey) {
-        Long n = jdbc.queryForObject("select count(*) from processed_message where consumer = :consumer and message_key = :key",
-                Map.of("consumer", consumer, "key", messageKey), Long.class);
-        return n != null && n > 0;
-    }
 }

@@ -89,7 +89,7 @@ public class SyncConfiguration {
                                CodeTables codeTables, ProcessedMessages processed) {
         List<ReverseMapper> reverse = List.of(erpAccountMapper, erpContactMapper, erpOrderMapper).stream()
                 .map(m -> new ReverseMapper(m.mapping(), codeTables)).toList();
-        return new ErpWriter(reverse, erp, crm, processed, json, props);
+        return new ErpWriter(reverse, erp, crm, tx, processed, json, props);
     }
 
     private ErpChangeReader reader(RecordMapper mapper, Watermarks watermarks, PollerLeases leases) {
