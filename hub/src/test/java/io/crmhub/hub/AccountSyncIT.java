@@ -332,11 +332,7 @@ class AccountSyncIT {
     @Test
     void anOutageOfTheCrmStoreHoldsChangesBackUntilItEndsAndDeadLettersNone() throws Exception {
         long failedBefore = failedAttempts("apply-account-change");
-        List<SourceRecord> events = new ArrayList<>();
-        Instant base = Instant.parse("2025-07-01T08:00:00Z");
-        for (int i = 0; i < 100; i++) {
-            events.add(account(String.format("T7-%05d", i), "Ausfall " + i + " OHG", base.plusSeconds(i)));
-        }
+        List<SourceRecord> events = accounts("T7", 100, "Ausfall %d OHG", Instant.parse("2025-07-01T08:00:00Z"));
         long failedDuring = withCrmStoreOut(() -> {
             publish(events);
             // Longer than the retry budget of a faulty message: each of the 4 consumers tries its
@@ -356,11 +352,7 @@ class AccountSyncIT {
     @Test
     void aConsumerStoppedWhileItsBatchWaitsOutAnOutageLeavesTheBatchForTheNextStart() throws Exception {
         long failedBefore = failedAttempts("apply-account-change");
-        List<SourceRecord> events = new ArrayList<>();
-        Instant base = Instant.parse("2025-07-02T08:00:00Z");
-        for (int i = 0; i < 20; i++) {
-            events.add(account(String.format("T10-%05d", i), "Neustart " + i + " KG", base.plusSeconds(i)));
-        }
+        List<SourceRecord> events = accounts("T10", 20, "Neustart %d KG", Instant.parse("2025-07-02T08:00:00Z"));
         withCrmStoreOut(() -> {
             publish(events);
             await().atMost(WAIT).until(() -> failedAttempts("apply-account-change") >= failedBefore + 8);
@@ -502,11 +494,7 @@ class AccountSyncIT {
         // The poller too: nothing but this test's 50 changes reaches the topic meanwhile.
         routes.stopRoute("account-erp-to-kafka");
         routes.stopRoute("account-kafka-to-crm");
-        List<SourceRecord> events = new ArrayList<>();
-        Instant base = Instant.parse("2025-06-01T08:00:00Z");
-        for (int i = 0; i < 50; i++) {
-            events.add(account(String.format("T6-%05d", i), "Rückstand " + i + " KG", base.plusSeconds(i)));
-        }
+        List<SourceRecord> events = accounts("T6", 50, "Rückstand %d KG", Instant.parse("2025-06-01T08:00:00Z"));
         try {
             publish(events);
             // and ERP users enter 7 customers, which the stopped poller leaves behind its watermark
@@ -582,11 +570,7 @@ class AccountSyncIT {
             throw e;
         }
         var secondCamel = second.getBean(org.apache.camel.CamelContext.class);
-        List<SourceRecord> events = new ArrayList<>();
-        Instant base = Instant.parse("2025-07-03T08:00:00Z");
-        for (int i = 0; i < 40; i++) {
-            events.add(account(String.format("T12-%05d", i), "Abschaltung " + i + " KG", base.plusSeconds(i)));
-        }
+        List<SourceRecord> events = accounts("T12", 40, "Abschaltung %d KG", Instant.parse("2025-07-03T08:00:00Z"));
         long[] stopMillis = {0};
         long failedDuring;
         try {
@@ -662,6 +646,15 @@ class AccountSyncIT {
             erp.update("INSERT INTO CUSTMST (CUSTNO, CNAME, CCTRY, CSTAT, LCHG, LUSR) VALUES (?, ?, 'DE', 'A', ?, 'IT')",
                     String.format("T4-%05d", i), "Zwei Instanzen " + i + " AG", Timestamp.valueOf(t.plusSeconds(i / 3)));
         }
+    }
+
+    /** {@code n} new ERP accounts {@code prefix-00000} ..., named by {@code name} (%d: their number), a second apart. */
+    private static List<SourceRecord> accounts(String prefix, int n, String name, Instant first) {
+        List<SourceRecord> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            events.add(account(String.format("%s-%05d", prefix, i), String.format(name, i), first.plusSeconds(i)));
+        }
+        return events;
     }
 
     private static SourceRecord account(String id, String name, Instant changedAt) {
