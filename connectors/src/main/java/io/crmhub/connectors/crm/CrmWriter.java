@@ -229,7 +229,7 @@ public class CrmWriter {
         }
         List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
         for (Change c : creates) {
-            c.crmId = UUID.randomUUID();
+            c.crmId = CrmIds.next();
             c.subject = duplicates.subject(entity, c.crmId, c.values);
             subjects.add(c.subject);
         }
@@ -496,7 +496,7 @@ public class CrmWriter {
         List<Object[]> events = new ArrayList<>(creates.size());
         for (Change c : creates) {
             if (c.crmId == null) {
-                c.crmId = UUID.randomUUID();
+                c.crmId = CrmIds.next();
             }
             Map<String, String> stored = new LinkedHashMap<>(c.values);
             entity.defaults().forEach(stored::putIfAbsent);

@@ -3,6 +3,7 @@ package io.crmhub.connectors.order;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crmhub.connectors.billing.BillingClient;
+import io.crmhub.connectors.crm.CrmIds;
 import io.crmhub.connectors.mail.Mailer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +112,7 @@ public class OrderSaga {
                 throw new IllegalArgumentException("contact " + contactId + " is not a contact of account " + accountId
                         + " with an e-mail address (the confirmation goes there)");
             }
-            UUID id = UUID.randomUUID();
+            UUID id = CrmIds.next();
             String number = crm.queryForObject("select 'C' || lpad(nextval('crm_order_number_seq')::text, 9, '0')", String.class);
             crm.update("""
                     insert into sales_order (id, account_id, contact_id, owner_id, order_number, order_date, status, currency, total)
