@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Compares two records and says whether they are the same company or person: each rule that
@@ -468,9 +469,13 @@ public class Matcher {
 
     // ---- normal forms ----------------------------------------------------------------------
 
+    private static final Pattern URL_SCHEME = Pattern.compile("^[a-z]+://");
+    private static final Pattern URL_TAIL = Pattern.compile("[/:?#].*$");
+
     private String domain(String website, String email) {
         if (website != null && !website.isBlank()) {
-            String host = website.strip().toLowerCase(Locale.ROOT).replaceFirst("^[a-z]+://", "").replaceFirst("[/:?#].*$", "");
+            String host = URL_TAIL.matcher(URL_SCHEME.matcher(website.strip().toLowerCase(Locale.ROOT)).replaceFirst(""))
+                    .replaceFirst("");
             host = host.startsWith("www.") ? host.substring(4) : host;
             if (!host.isEmpty()) {
                 return host;
@@ -486,6 +491,12 @@ public class Matcher {
     private static String phone(String raw, String country) {
         if (raw == null || raw.isBlank()) {
             return null;
+        }
+        if (Phones.isE164Form(raw)) {
+            // Already the normal form: every phone the CRM store holds (its check), and what the
+            // mapping made of a valid number, which refuses the others. Parsing it again gave the
+            // same string (NormalizeTest) at a quarter of the duplicate check's CPU in a migration.
+            return raw;
         }
         String e164 = Phones.toE164(raw, country).orElse(null);
         if (e164 != null) {

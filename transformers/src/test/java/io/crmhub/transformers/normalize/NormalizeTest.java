@@ -1,5 +1,7 @@
 package io.crmhub.transformers.normalize;
 
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -42,6 +44,43 @@ class NormalizeTest {
         assertThat(Phones.toE164("0049 221 1234567", null)).contains("+492211234567");
         assertThat(Phones.toE164("n/a", "DE")).isEmpty();
         assertThat(Phones.toE164("123", "DE")).isEmpty();
+    }
+
+    @Test
+    void anE164NumberIsItsOwnNormalForm() {
+        // The matcher takes a phone of E.164 form as it is (Matcher.phone): for that, the form the
+        // hub writes must parse back to itself, whatever region a record names. Every example
+        // number libphonenumber has, of every region and type.
+        PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+        int checked = 0;
+        java.util.Set<String> refused = new java.util.TreeSet<>();
+        for (String region : util.getSupportedRegions()) {
+            for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+                Phonenumber.PhoneNumber example = util.getExampleNumberForType(region, type);
+                if (example == null) {
+                    continue;
+                }
+                String national = util.format(example, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
+                String e164 = Phones.toE164(national, region).orElse(null);
+                if (e164 == null) {
+                    refused.add(util.format(example, PhoneNumberUtil.PhoneNumberFormat.E164));
+                    continue;
+                }
+                assertThat(Phones.isE164Form(e164)).as(e164).isTrue();
+                assertThat(Phones.toE164(e164, null)).as(region + " " + type).contains(e164);
+                assertThat(Phones.toE164(e164, "US")).as(region + " " + type).contains(e164);
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThan(1_300);
+        // valid, but shorter than the CRM store's phone columns take: refused at the door
+        assertThat(refused).containsExactly("+989601");
+        assertThat(Phones.isE164Form("+4922112345")).isTrue();
+        assertThat(Phones.isE164Form("+49 221 12345")).isFalse();
+        assertThat(Phones.isE164Form("4922112345")).isFalse();
+        assertThat(Phones.isE164Form("+0922112345")).isFalse();
+        assertThat(Phones.isE164Form("+123456")).as("7 digits at least").isFalse();
+        assertThat(Phones.isE164Form("+1234567890123456")).as("15 digits at most").isFalse();
     }
 
     @Test
