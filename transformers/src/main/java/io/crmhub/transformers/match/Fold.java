@@ -34,8 +34,10 @@ public final class Fold {
         }
         String lower = raw.toLowerCase(Locale.ROOT);
         StringBuilder translit = new StringBuilder(lower.length() + 8);
+        boolean ascii = true;
         for (int i = 0; i < lower.length(); i++) {
             char c = lower.charAt(i);
+            ascii &= c < 128;
             String t = c < 128 ? null : LETTERS.get(c);
             if (t != null) {
                 translit.append(t);
@@ -48,7 +50,8 @@ public final class Fold {
                 translit.append(c);
             }
         }
-        String plain = Normalizer.normalize(translit, Normalizer.Form.NFKD);
+        // NFKD leaves ASCII as it is: most names need no decomposition
+        CharSequence plain = ascii ? translit : Normalizer.normalize(translit, Normalizer.Form.NFKD);
         StringBuilder out = new StringBuilder(plain.length());
         boolean space = true;
         for (int i = 0; i < plain.length(); i++) {

@@ -469,13 +469,39 @@ public class Matcher {
 
     // ---- normal forms ----------------------------------------------------------------------
 
+    /**
+     * A lower-case web address without its scheme ({@code ^[a-z]+://}) and without what follows
+     * the host ({@code [/:?#].*$}), by hand: the two expressions were a tenth of the time it took
+     * to profile a record.
+     */
+    static String host(String url) {
+        for (int i = 0; i < url.length(); i++) {
+            char c = url.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                // "." stops at a line's end and "$" matches before the last: rare enough for the expressions
+                return URL_TAIL.matcher(URL_SCHEME.matcher(url).replaceFirst("")).replaceFirst("");
+            }
+        }
+        int start = 0;
+        while (start < url.length() && url.charAt(start) >= 'a' && url.charAt(start) <= 'z') {
+            start++;
+        }
+        start = start > 0 && url.startsWith("://", start) ? start + 3 : 0;
+        for (int i = start; i < url.length(); i++) {
+            char c = url.charAt(i);
+            if (c == '/' || c == ':' || c == '?' || c == '#') {
+                return url.substring(start, i);
+            }
+        }
+        return url.substring(start);
+    }
+
     private static final Pattern URL_SCHEME = Pattern.compile("^[a-z]+://");
     private static final Pattern URL_TAIL = Pattern.compile("[/:?#].*$");
 
     private String domain(String website, String email) {
         if (website != null && !website.isBlank()) {
-            String host = URL_TAIL.matcher(URL_SCHEME.matcher(website.strip().toLowerCase(Locale.ROOT)).replaceFirst(""))
-                    .replaceFirst("");
+            String host = host(website.strip().toLowerCase(Locale.ROOT));
             host = host.startsWith("www.") ? host.substring(4) : host;
             if (!host.isEmpty()) {
                 return host;

@@ -33,6 +33,26 @@ class MatcherTest {
     }
 
     @Test
+    void aWebAddressLosesItsSchemeAndAllAfterItsHostAsTheExpressionsDid() {
+        java.util.regex.Pattern scheme = java.util.regex.Pattern.compile("^[a-z]+://");
+        java.util.regex.Pattern tail = java.util.regex.Pattern.compile("[/:?#].*$");
+        String alphabet = "ab:/?#.w\n";
+        java.util.Random random = new java.util.Random(20261129);
+        for (int i = 0; i < 500_000; i++) {
+            StringBuilder s = new StringBuilder();
+            int n = random.nextInt(12);
+            for (int j = 0; j < n; j++) {
+                s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String url = s.toString();
+            String expected = tail.matcher(scheme.matcher(url).replaceFirst("")).replaceFirst("");
+            assertThat(Matcher.host(url)).as("'%s'", url).isEqualTo(expected);
+        }
+        assertThat(Matcher.host("https://www.acme.com:443/about?x#y")).isEqualTo("www.acme.com");
+        assertThat(Matcher.host("acme.com")).isEqualTo("acme.com");
+    }
+
+    @Test
     void legalFormsPunctuationAndCaseDoNotMakeANewCompany() {
         for (String variant : List.of("Acme Products, Inc.", "ACME PRODUCTS INC", "Acme Products, Incorporated", "The Acme Products")) {
             Match m = matcher.compare(org("a", "Acme Products"), org("b", variant));
