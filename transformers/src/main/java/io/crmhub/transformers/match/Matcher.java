@@ -89,8 +89,9 @@ public class Matcher {
                 street.add(streetWords.getOrDefault(t, t));
             }
         }
-        return new Profile(p, core, sounds, weights, String.join("", core), forms, blankToNull(given), blankToNull(givenRaw),
-                blankToNull(family), digits(p.birthDate()), email, domain, phone, street, house,
+        return new Profile(p, core, sounds, weights, String.join("", core), String.join(" ", core), forms,
+                blankToNull(given), blankToNull(givenRaw), blankToNull(family), digits(p.birthDate()), email, domain, phone,
+                street, String.join("", street), house,
                 blankToNull(Fold.text(p.postcode()).replace(" ", "")), blankToNull(Fold.text(p.city())), country, p.ids());
     }
 
@@ -199,7 +200,7 @@ public class Matcher {
         Alignment al = align(a, b);
         double dice = 2 * al.matched / (a.totalWeight() + b.totalWeight());
         double containment = al.matched / Math.min(a.totalWeight(), b.totalWeight());
-        String detail = "'" + String.join(" ", a.core()) + "' ~ '" + String.join(" ", b.core()) + "': words agree "
+        String detail = "'" + a.coreText() + "' ~ '" + b.coreText() + "': words agree "
                 + round2(dice) + ", contained " + round2(containment);
         // The same letters cut into words differently ("ST Microelectronic" / "STMicroelectronics").
         boolean longAndClose = a.core().size() != b.core().size()
@@ -208,7 +209,7 @@ public class Matcher {
                 && Similarity.editDistance(a.compact(), b.compact(), 2) <= 2;
         if (acronym(a, b) || acronym(b, a)) {
             evidence.add(new Evidence("name.acronym", rules.points("name.acronym"),
-                    "'" + String.join(" ", a.core()) + "' ~ '" + String.join(" ", b.core()) + "': initials"));
+                    "'" + a.coreText() + "' ~ '" + b.coreText() + "': initials"));
         } else if (al.distinctiveA > 0 && al.distinctiveB > 0 && al.distinctiveMatched == 0 && !longAndClose) {
             evidence.add(new Evidence("name.different", rules.points("name.different"), detail + ", no distinctive word in common"));
         } else if (dice >= 0.92 || longAndClose) {
@@ -445,8 +446,8 @@ public class Matcher {
     private void address(Profile a, Profile b, List<Evidence> evidence) {
         boolean samePostcode = a.postcode() != null && a.postcode().equals(b.postcode());
         if (!a.street().isEmpty() && !b.street().isEmpty()) {
-            String sa = String.join("", a.street());
-            String sb = String.join("", b.street());
+            String sa = a.streetCompact();
+            String sb = b.streetCompact();
             boolean sameStreet = sa.equals(sb) || Similarity.jaroWinkler(sa, sb) >= 0.9;
             boolean sameHouse = a.houseNumber() != null && a.houseNumber().equals(b.houseNumber());
             if (sameStreet && (sameHouse || (a.houseNumber() == null && b.houseNumber() == null))) {
