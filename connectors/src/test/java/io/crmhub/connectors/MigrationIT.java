@@ -351,6 +351,47 @@ class MigrationIT {
     }
 
     @Test
+    void anOrderWithANumberTheStoreWouldRefuseIsQuarantinedWithItsReasonAndTheRunGoesOn() throws Exception {
+        LegacyExports.Orders file = accountsAndOrders("numbers", 100, 300, 50, 17);
+        Path orders = dir.resolve("orders.csv");
+        List<String> lines = new ArrayList<>(Files.readAllLines(orders, StandardCharsets.UTF_8));
+        List<String> good = rowsPerOrder(lines).keySet().stream()
+                .filter(o -> !file.invalid().contains(o) && !file.orphans().contains(o)).sorted().toList();
+        // a credit note's line, a price with 14 digits before the point (numeric(15,2) takes 13),
+        // a line numbered 0: each passed the mapping before and failed the store's checks, and the run
+        Map<String, int[]> planted = Map.of(good.get(3), new int[]{9}, good.get(7), new int[]{10}, good.get(11), new int[]{6});
+        Map<String, String> value = Map.of(good.get(3), "-1", good.get(7), "12345678901234.50", good.get(11), "0");
+        for (int i = 1; i < lines.size(); i++) {
+            String[] cols = lines.get(i).split(",", -1);
+            int[] column = planted.get(cols[0]);
+            if (column != null) {
+                cols[column[0]] = value.get(cols[0]);
+                lines.set(i, String.join(",", cols));
+            }
+        }
+        Files.write(orders, lines, StandardCharsets.UTF_8);
+
+        MigrationReport report = migrations(Clock.systemUTC()).runHere("numbers", false, "CLI");
+
+        assertThat(report.status()).isEqualTo("SUCCEEDED");
+        StepCounts o = report.steps().get(1);
+        assertThat(o.quarantined()).isEqualTo(file.invalid().size() + 3);
+        assertThat(o.created()).isEqualTo(300 - file.invalid().size() - file.orphans().size() - 3);
+        Map<String, String> reasons = new java.util.TreeMap<>();
+        jdbc.query("select source_id, reason from migration_rejected where run_id = ? and reason like 'OUT_OF_RANGE%'",
+                rs -> {
+                    reasons.merge(rs.getString(1), rs.getString(2), (a, b) -> a + "; " + b);
+                }, report.runId());
+        assertThat(reasons).containsOnlyKeys(planted.keySet());
+        assertThat(reasons.get(good.get(3))).contains("'-1' is not above 0");
+        assertThat(reasons.get(good.get(7))).contains("'12345678901234.50' has more than 13 digits before the decimal point");
+        assertThat(reasons.get(good.get(11))).contains("'0' is not above 0");
+        assertThat(count("select count(*) from xref where entity_type = 'ORDER' and external_id = any(?)",
+                (Object) planted.keySet().toArray(String[]::new))).isZero();
+        System.out.printf("FIGURES migration numbers: %s; refused %s%n", report.steps(), reasons);
+    }
+
+    @Test
     void aRunStopsOnceMoreRecordsThanTheLimitAreRefused() throws Exception {
         Path csv = dir.resolve("accounts.csv");
         LegacyExports.accountsCsv(csv, 2_000, 100, 0, 3, StandardCharsets.UTF_8);

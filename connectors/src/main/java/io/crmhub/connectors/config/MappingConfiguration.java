@@ -45,10 +45,13 @@ public class MappingConfiguration {
     }
 
     record RuleFile(String column, FieldType type, String format, @JsonProperty("code-table") String codeTable,
-                    boolean required, @JsonProperty("max-length") int maxLength, String references) {
+                    boolean required, @JsonProperty("max-length") int maxLength, String references,
+                    java.math.BigDecimal minimum, @JsonProperty("exclusive-minimum") java.math.BigDecimal exclusiveMinimum,
+                    String digits) {
 
         FieldRule rule() {
-            return new FieldRule(column, type, format, codeTable, required, maxLength, references);
+            return new FieldRule(column, type, format, codeTable, required, maxLength, references, minimum, exclusiveMinimum,
+                    digits);
         }
     }
 

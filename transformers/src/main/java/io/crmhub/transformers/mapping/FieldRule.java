@@ -1,5 +1,7 @@
 package io.crmhub.transformers.mapping;
 
+import java.math.BigDecimal;
+
 /**
  * How one canonical field is filled from a source column; operators write these in
  * {@code config/mappings/*.yml}.
@@ -11,9 +13,15 @@ package io.crmhub.transformers.mapping;
  * @param required   whether a blank value rejects the record
  * @param maxLength  the target field's length, 0 for no limit
  * @param references for {@code REFERENCE}: the canonical entity the key belongs to ({@code account})
+ * @param minimum          for numbers: the least value taken, or {@code null}
+ * @param exclusiveMinimum for numbers: a value they must be above, or {@code null}
+ * @param digits           for {@code DECIMAL}: the target column's precision and scale as in SQL's
+ *                         {@code numeric(15,2)}, {@code "15,2"}; more digits before the point are
+ *                         refused, more after it are rounded, as the database does; or {@code null}
  */
 public record FieldRule(String column, FieldType type, String format, String codeTable, boolean required,
-                        int maxLength, String references) {
+                        int maxLength, String references, BigDecimal minimum, BigDecimal exclusiveMinimum,
+                        String digits) {
 
     public FieldRule {
         if (column == null || column.isBlank()) {
@@ -27,9 +35,37 @@ public record FieldRule(String column, FieldType type, String format, String cod
             throw new IllegalArgumentException("field from column " + column
                     + ": 'references' names the entity of a REFERENCE field, and only of one");
         }
+        boolean number = type == FieldType.DECIMAL || type == FieldType.INTEGER;
+        if (!number && (minimum != null || exclusiveMinimum != null)) {
+            throw new IllegalArgumentException("field from column " + column + ": a minimum applies to DECIMAL and INTEGER fields");
+        }
+        if (digits != null && (type != FieldType.DECIMAL || !digits.matches("\\d{1,4},\\d{1,4}")
+                || Integer.parseInt(digits.split(",")[1]) > Integer.parseInt(digits.split(",")[0]))) {
+            throw new IllegalArgumentException("field from column " + column
+                    + ": digits are a DECIMAL field's precision and scale, as '15,2', got '" + digits + "'");
+        }
+    }
+
+    public FieldRule(String column, FieldType type, String format, String codeTable, boolean required, int maxLength,
+                     String references) {
+        this(column, type, format, codeTable, required, maxLength, references, null, null, null);
     }
 
     public FieldRule(String column, FieldType type, String format, String codeTable, boolean required, int maxLength) {
         this(column, type, format, codeTable, required, maxLength, null);
+    }
+
+    /** The digits a value may have before the decimal point, or -1 for any. */
+    public int integerDigits() {
+        if (digits == null) {
+            return -1;
+        }
+        String[] ps = digits.split(",");
+        return Integer.parseInt(ps[0]) - Integer.parseInt(ps[1]);
+    }
+
+    /** The digits a value keeps after the decimal point, or -1 for all. */
+    public int scale() {
+        return digits == null ? -1 : Integer.parseInt(digits.split(",")[1]);
     }
 }

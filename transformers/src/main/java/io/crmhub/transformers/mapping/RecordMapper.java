@@ -84,6 +84,9 @@ public final class RecordMapper {
                 return;
             }
             Object value = convert(field, rulePrefix + name, rule, text, values, violations);
+            if (value != null && !inRange(field, rule, value, violations)) {
+                return;
+            }
             if (value != null) {
                 if (rule.maxLength() > 0 && value instanceof String s && s.length() > rule.maxLength()) {
                     violations.add(new Violation(ReasonCode.TOO_LONG, field,
@@ -94,6 +97,35 @@ public final class RecordMapper {
             }
         });
         return values;
+    }
+
+    /** Whether a number is one the target field takes (its rule's minimum and digits); adds the violation if not. */
+    private static boolean inRange(String field, FieldRule rule, Object value, List<Violation> violations) {
+        BigDecimal n;
+        if (value instanceof BigDecimal d) {
+            n = d;
+        } else if (value instanceof Integer i) {
+            n = BigDecimal.valueOf(i);
+        } else {
+            return true;
+        }
+        String problem = null;
+        if (rule.exclusiveMinimum() != null && n.compareTo(rule.exclusiveMinimum()) <= 0) {
+            problem = "is not above " + rule.exclusiveMinimum().toPlainString();
+        } else if (rule.minimum() != null && n.compareTo(rule.minimum()) < 0) {
+            problem = "is below " + rule.minimum().toPlainString();
+        } else if (rule.digits() != null) {
+            // rounded to the column's scale as the database rounds (half away from zero)
+            BigDecimal stored = n.setScale(rule.scale(), java.math.RoundingMode.HALF_UP);
+            if (stored.precision() - stored.scale() > rule.integerDigits()) {
+                problem = "has more than " + rule.integerDigits() + " digits before the decimal point";
+            }
+        }
+        if (problem == null) {
+            return true;
+        }
+        violations.add(new Violation(ReasonCode.OUT_OF_RANGE, field, "'" + n.toPlainString() + "' " + problem));
+        return false;
     }
 
     private Object convert(String field, String ruleName, FieldRule rule, String text, Map<String, Object> values,

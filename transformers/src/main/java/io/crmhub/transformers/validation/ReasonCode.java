@@ -10,6 +10,8 @@ public enum ReasonCode {
     INVALID_FORMAT,
     /** A value is longer than the target field allows. */
     TOO_LONG,
+    /** A number is outside what the target field takes: below its minimum, or too many digits. */
+    OUT_OF_RANGE,
     /** The record refers to a parent the hub does not know. */
     MISSING_PARENT,
     /** The payload could not be read at all. */

@@ -45,6 +45,33 @@ class RecordMapperTest {
     }
 
     @Test
+    void numbersOutsideWhatTheCrmColumnTakesAreRefusedWithTheirReason() {
+        Map<String, FieldRule> f = new LinkedHashMap<>();
+        f.put("quantity", new FieldRule("QTY", FieldType.DECIMAL, null, null, true, 0, null, null, java.math.BigDecimal.ZERO, "15,3"));
+        f.put("unitPrice", new FieldRule("PRICE", FieldType.DECIMAL, null, null, true, 0, null, java.math.BigDecimal.ZERO, null, "15,2"));
+        f.put("lineNumber", new FieldRule("LINNO", FieldType.INTEGER, null, null, true, 0, null, null, java.math.BigDecimal.ZERO, null));
+        RecordMapper lines = new RecordMapper(new EntityMapping("erp", "order", "ORDLIN", "ORDNO", "LCHG", "LUSR", f), CODES);
+
+        MappedRecord good = lines.map(row("QTY", "0,001", "PRICE", "9999999999999.994", "LINNO", "1"));
+        assertThat(good.violations()).isEmpty();
+
+        MappedRecord bad = lines.map(row("QTY", "-2", "PRICE", "9999999999999.995", "LINNO", "0"));
+        assertThat(bad.violations()).extracting(Violation::code).containsOnly(ReasonCode.OUT_OF_RANGE);
+        assertThat(bad.violations()).extracting(Violation::field).containsExactly("quantity", "unitPrice", "lineNumber");
+        assertThat(bad.violations()).extracting(Violation::message).containsExactly(
+                "'-2' is not above 0",
+                // rounded to two places as numeric(15,2) stores it, it needs 14 digits before the point
+                "'9999999999999.995' has more than 13 digits before the decimal point",
+                "'0' is not above 0");
+        assertThat(lines.map(row("QTY", "1", "PRICE", "-0.01", "LINNO", "2")).violations())
+                .extracting(Violation::message).containsExactly("'-0.01' is below 0");
+        assertThatThrownBy(() -> new FieldRule("QTY", FieldType.DECIMAL, null, null, true, 0, null, null, null, "2,3"))
+                .hasMessageContaining("precision and scale");
+        assertThatThrownBy(() -> new FieldRule("CNAME", FieldType.TEXT, null, null, true, 0, null, java.math.BigDecimal.ONE, null, null))
+                .hasMessageContaining("DECIMAL and INTEGER");
+    }
+
+    @Test
     void charPaddedLatin1RowBecomesCleanCanonicalAccount() {
         MappedRecord r = mapper.map(row("CNAME", "Müller  GmbH                ", "CCITY", "Köln      ",
                 "CCTRY", "GER", "CPHON", "0221 123 4567", "CEMAL", " Info@Mueller.DE ", "CSTAT", "a",
