@@ -51,7 +51,7 @@ public class MappingConfiguration {
 
         FieldRule rule() {
             return new FieldRule(column, type, format, codeTable, required, maxLength, references, minimum, exclusiveMinimum,
-                    digits);
+                    digits == null ? null : FieldRule.Digits.of(digits));
         }
     }
 

@@ -15,13 +15,42 @@ import java.math.BigDecimal;
  * @param references for {@code REFERENCE}: the canonical entity the key belongs to ({@code account})
  * @param minimum          for numbers: the least value taken, or {@code null}
  * @param exclusiveMinimum for numbers: a value they must be above, or {@code null}
- * @param digits           for {@code DECIMAL}: the target column's precision and scale as in SQL's
- *                         {@code numeric(15,2)}, {@code "15,2"}; more digits before the point are
- *                         refused, more after it are rounded, as the database does; or {@code null}
+ * @param digits           for {@code DECIMAL}: the target column's precision and scale, or {@code null}
  */
 public record FieldRule(String column, FieldType type, String format, String codeTable, boolean required,
                         int maxLength, String references, BigDecimal minimum, BigDecimal exclusiveMinimum,
-                        String digits) {
+                        Digits digits) {
+
+    /**
+     * A column's precision and scale, as SQL's {@code numeric(15,2)}: {@link #of of("15,2")} in a
+     * mapping file. A value with more digits before the point is refused; more after it are
+     * rounded, as the database does.
+     */
+    public record Digits(int precision, int scale) {
+
+        public Digits {
+            if (precision < 1 || scale < 0 || scale > precision) {
+                throw notDigits(precision + "," + scale);
+            }
+        }
+
+        public static Digits of(String text) {
+            if (text == null || !text.matches("\\d{1,4},\\d{1,4}")) {
+                throw notDigits(text);
+            }
+            String[] ps = text.split(",");
+            return new Digits(Integer.parseInt(ps[0]), Integer.parseInt(ps[1]));
+        }
+
+        private static IllegalArgumentException notDigits(String text) {
+            return new IllegalArgumentException("digits are a DECIMAL field's precision and scale, as '15,2', got '" + text + "'");
+        }
+
+        /** The digits a value may have before the decimal point. */
+        public int integerDigits() {
+            return precision - scale;
+        }
+    }
 
     public FieldRule {
         if (column == null || column.isBlank()) {
@@ -39,10 +68,8 @@ public record FieldRule(String column, FieldType type, String format, String cod
         if (!number && (minimum != null || exclusiveMinimum != null)) {
             throw new IllegalArgumentException("field from column " + column + ": a minimum applies to DECIMAL and INTEGER fields");
         }
-        if (digits != null && (type != FieldType.DECIMAL || !digits.matches("\\d{1,4},\\d{1,4}")
-                || Integer.parseInt(digits.split(",")[1]) > Integer.parseInt(digits.split(",")[0]))) {
-            throw new IllegalArgumentException("field from column " + column
-                    + ": digits are a DECIMAL field's precision and scale, as '15,2', got '" + digits + "'");
+        if (digits != null && type != FieldType.DECIMAL) {
+            throw new IllegalArgumentException("field from column " + column + ": digits apply to DECIMAL fields");
         }
     }
 
@@ -53,19 +80,5 @@ public record FieldRule(String column, FieldType type, String format, String cod
 
     public FieldRule(String column, FieldType type, String format, String codeTable, boolean required, int maxLength) {
         this(column, type, format, codeTable, required, maxLength, null);
-    }
-
-    /** The digits a value may have before the decimal point, or -1 for any. */
-    public int integerDigits() {
-        if (digits == null) {
-            return -1;
-        }
-        String[] ps = digits.split(",");
-        return Integer.parseInt(ps[0]) - Integer.parseInt(ps[1]);
-    }
-
-    /** The digits a value keeps after the decimal point, or -1 for all. */
-    public int scale() {
-        return digits == null ? -1 : Integer.parseInt(digits.split(",")[1]);
     }
 }

@@ -84,10 +84,7 @@ public final class RecordMapper {
                 return;
             }
             Object value = convert(field, rulePrefix + name, rule, text, values, violations);
-            if (value != null && !inRange(field, rule, value, violations)) {
-                return;
-            }
-            if (value != null) {
+            if (value != null && inRange(field, rule, value, violations)) {
                 if (rule.maxLength() > 0 && value instanceof String s && s.length() > rule.maxLength()) {
                     violations.add(new Violation(ReasonCode.TOO_LONG, field,
                             "'" + s + "' is longer than " + rule.maxLength()));
@@ -116,9 +113,9 @@ public final class RecordMapper {
             problem = "is below " + rule.minimum().toPlainString();
         } else if (rule.digits() != null) {
             // rounded to the column's scale as the database rounds (half away from zero)
-            BigDecimal stored = n.setScale(rule.scale(), java.math.RoundingMode.HALF_UP);
-            if (stored.precision() - stored.scale() > rule.integerDigits()) {
-                problem = "has more than " + rule.integerDigits() + " digits before the decimal point";
+            BigDecimal stored = n.setScale(rule.digits().scale(), java.math.RoundingMode.HALF_UP);
+            if (stored.precision() - stored.scale() > rule.digits().integerDigits()) {
+                problem = "has more than " + rule.digits().integerDigits() + " digits before the decimal point";
             }
         }
         if (problem == null) {

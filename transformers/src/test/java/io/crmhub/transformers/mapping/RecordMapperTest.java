@@ -47,8 +47,8 @@ class RecordMapperTest {
     @Test
     void numbersOutsideWhatTheCrmColumnTakesAreRefusedWithTheirReason() {
         Map<String, FieldRule> f = new LinkedHashMap<>();
-        f.put("quantity", new FieldRule("QTY", FieldType.DECIMAL, null, null, true, 0, null, null, java.math.BigDecimal.ZERO, "15,3"));
-        f.put("unitPrice", new FieldRule("PRICE", FieldType.DECIMAL, null, null, true, 0, null, java.math.BigDecimal.ZERO, null, "15,2"));
+        f.put("quantity", new FieldRule("QTY", FieldType.DECIMAL, null, null, true, 0, null, null, java.math.BigDecimal.ZERO, FieldRule.Digits.of("15,3")));
+        f.put("unitPrice", new FieldRule("PRICE", FieldType.DECIMAL, null, null, true, 0, null, java.math.BigDecimal.ZERO, null, FieldRule.Digits.of("15,2")));
         f.put("lineNumber", new FieldRule("LINNO", FieldType.INTEGER, null, null, true, 0, null, null, java.math.BigDecimal.ZERO, null));
         RecordMapper lines = new RecordMapper(new EntityMapping("erp", "order", "ORDLIN", "ORDNO", "LCHG", "LUSR", f), CODES);
 
@@ -65,7 +65,7 @@ class RecordMapperTest {
                 "'0' is not above 0");
         assertThat(lines.map(row("QTY", "1", "PRICE", "-0.01", "LINNO", "2")).violations())
                 .extracting(Violation::message).containsExactly("'-0.01' is below 0");
-        assertThatThrownBy(() -> new FieldRule("QTY", FieldType.DECIMAL, null, null, true, 0, null, null, null, "2,3"))
+        assertThatThrownBy(() -> FieldRule.Digits.of("2,3"))
                 .hasMessageContaining("precision and scale");
         assertThatThrownBy(() -> new FieldRule("CNAME", FieldType.TEXT, null, null, true, 0, null, java.math.BigDecimal.ONE, null, null))
                 .hasMessageContaining("DECIMAL and INTEGER");
