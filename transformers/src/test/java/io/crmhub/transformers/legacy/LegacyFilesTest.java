@@ -81,6 +81,35 @@ class LegacyFilesTest {
     }
 
     @Test
+    void rowsAreReadAsWrittenWhereverTheReadersChunksEnd() throws Exception {
+        StringBuilder file = new StringBuilder("id,name,note\r\n");
+        int n = 3_000;
+        for (int i = 0; i < n; i++) {
+            file.append(i).append(",\"Acme, ").append(i).append("\",\"said \"\"hi\"\"\nand \r\nmore\"\r\n");
+        }
+        // a reader that hands out 1 to 13 characters per call: row, field, quote and line break
+        // boundaries fall on chunk boundaries somewhere in the file
+        java.util.Random random = new java.util.Random(7);
+        java.io.Reader chunked = new java.io.FilterReader(new StringReader(file.toString())) {
+            @Override
+            public int read(char[] cbuf, int off, int len) throws java.io.IOException {
+                return super.read(cbuf, off, Math.min(len, 1 + random.nextInt(13)));
+            }
+        };
+        List<CsvRecords.Row> rows = new ArrayList<>();
+        try (CsvRecords records = new CsvRecords(chunked, ',')) {
+            records.forEachRemaining(rows::add);
+        }
+        assertThat(rows).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(rows.get(i).values()).containsEntry("id", String.valueOf(i)).containsEntry("name", "Acme, " + i)
+                    .containsEntry("note", "said \"hi\"\nand \r\nmore");
+            assertThat(rows.get(i).line()).isEqualTo(2 + 3L * i);
+            assertThat(rows.get(i).problem()).isNull();
+        }
+    }
+
+    @Test
     void aFixedWidthExportIsCutByItsLayout() throws Exception {
         List<FixedWidthRecords.Field> layout = List.of(new FixedWidthRecords.Field("CUSTNO", 1, 10),
                 new FixedWidthRecords.Field("CNAME", 11, 20), new FixedWidthRecords.Field("CCTRY", 31, 3));
