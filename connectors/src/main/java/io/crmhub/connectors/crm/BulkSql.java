@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -198,11 +200,52 @@ final class BulkSql {
             return null;
         }
         if (value instanceof Timestamp t) {
-            return t.toInstant().toString();
+            return timestamp(t);
         }
         if (value instanceof BigDecimal d) {
             return d.toPlainString();
         }
         return value.toString();
+    }
+
+    /**
+     * An instant as PostgreSQL reads a {@code timestamptz}: {@code 2025-03-01T10:15:30.5Z}, in UTC,
+     * the fraction as given (the server rounds it to microseconds). The same text as
+     * {@link java.time.Instant#toString()} means, written without a formatter: a copy of a batch
+     * spent a tenth of its time in one.
+     */
+    static String timestamp(Timestamp t) {
+        LocalDateTime d = LocalDateTime.ofEpochSecond(Math.floorDiv(t.getTime(), 1000), t.getNanos(),
+                ZoneOffset.UTC);
+        if (d.getYear() < 1 || d.getYear() > 9999) {
+            return t.toInstant().toString();
+        }
+        char[] c = new char[30];
+        digits(c, 0, d.getYear(), 4);
+        c[4] = '-';
+        digits(c, 5, d.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, d.getDayOfMonth(), 2);
+        c[10] = 'T';
+        digits(c, 11, d.getHour(), 2);
+        c[13] = ':';
+        digits(c, 14, d.getMinute(), 2);
+        c[16] = ':';
+        digits(c, 17, d.getSecond(), 2);
+        int end = 19;
+        if (t.getNanos() != 0) {
+            c[19] = '.';
+            digits(c, 20, t.getNanos(), 9);
+            end = 29;
+        }
+        c[end] = 'Z';
+        return new String(c, 0, end + 1);
+    }
+
+    private static void digits(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
     }
 }

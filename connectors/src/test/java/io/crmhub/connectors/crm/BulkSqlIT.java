@@ -66,6 +66,33 @@ class BulkSqlIT {
     }
 
     @Test
+    void copiedTimestampsArriveAsTheInstantsTheyAre() {
+        // written by hand for speed: each must mean to the server what Instant.toString() means
+        List<Instant> instants = new ArrayList<>(List.of(Instant.EPOCH, Instant.parse("1969-12-31T23:59:59.5Z"),
+                Instant.parse("1900-02-28T12:00:00.000001Z"), Instant.parse("2024-02-29T23:59:59.999999Z"),
+                Instant.parse("2025-03-01T10:15:30.120Z"), Instant.parse("0001-01-01T00:00:00Z"),
+                Instant.parse("9999-12-31T23:59:59.999999Z"), Instant.parse("2025-03-01T10:15:30.123456789Z")));
+        java.util.Random random = new java.util.Random(29);
+        for (int i = 0; i < 2_000; i++) {
+            long micros = random.nextLong(-2_208_988_800_000_000L, 4_102_444_800_000_000L); // 1900 to 2100
+            instants.add(Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS));
+        }
+        jdbc.execute("create table copied_times (n int primary key, at timestamptz, said text)");
+        BulkSql insert = BulkSql.insert("copied_times", List.of(new Col("n", "int"), new Col("at", "timestamptz"), new Col("said", "text")));
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < instants.size(); i++) {
+            rows.add(new Object[]{i, Timestamp.from(instants.get(i)), instants.get(i).toString()});
+        }
+
+        assertThat(insert.execute(jdbc, rows)).isEqualTo(instants.size());
+
+        assertThat(jdbc.queryForObject("select count(*) from copied_times where at = cast(said as timestamptz)", Long.class))
+                .isEqualTo(instants.size());
+        assertThat(BulkSql.timestamp(Timestamp.from(Instant.parse("1969-12-31T23:59:59.5Z")))).isEqualTo("1969-12-31T23:59:59.500000000Z");
+        assertThat(BulkSql.timestamp(Timestamp.from(Instant.parse("2025-03-01T10:15:30Z")))).isEqualTo("2025-03-01T10:15:30Z");
+    }
+
+    @Test
     void aRefusedRowFailsTheWholeCopyAndTheTransactionWritesNothing() {
         BulkSql insert = BulkSql.insert("copied", List.of(new Col("n", "int"), new Col("t", "text"), new Col("status", "text")));
         TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(db));
