@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,12 +38,21 @@ public final class EmbeddedCrmDatabase implements AutoCloseable {
      * @param port    0 picks a free port
      */
     public static EmbeddedCrmDatabase start(Path dataDir, int port) throws Exception {
+        return start(dataDir, port, Map.of());
+    }
+
+    /**
+     * @param settings server settings on top of the defaults (a benchmark's
+     *                 {@code shared_preload_libraries}, say)
+     */
+    public static EmbeddedCrmDatabase start(Path dataDir, int port, Map<String, String> settings) throws Exception {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setServerConfig("max_connections", "200")
                 // A kept data folder gets durable commits; a throw-away test cluster gets speed.
                 .setServerConfig("fsync", dataDir == null ? "off" : "on")
                 .setServerConfig("synchronous_commit", dataDir == null ? "off" : "on")
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
+        settings.forEach(builder::setServerConfig);
         if (dataDir != null) {
             Files.createDirectories(dataDir);
             builder.setDataDirectory(dataDir).setCleanDataDirectory(false);

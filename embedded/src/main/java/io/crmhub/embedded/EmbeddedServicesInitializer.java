@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -83,8 +85,12 @@ public class EmbeddedServicesInitializer implements ApplicationContextInitialize
 
     private static void startCrm(ConfigurableEnvironment env, Path dataDir, Map<String, Object> props,
                                  Deque<AutoCloseable> started) throws Exception {
+        // server settings on top of the embedded defaults, e.g. hub.embedded.postgres-settings[work_mem]=64MB
+        Map<String, String> settings = Binder.get(env)
+                .bind("hub.embedded.postgres-settings", Bindable.mapOf(String.class, String.class))
+                .orElse(Map.of());
         EmbeddedCrmDatabase crm = EmbeddedCrmDatabase.start(dataDir.resolve("postgres"),
-                env.getProperty("hub.embedded.postgres-port", Integer.class, 0))
+                env.getProperty("hub.embedded.postgres-port", Integer.class, 0), settings)
                 .stopAfterTheApplication(Duration.ofSeconds(90));
         started.push(crm);
         props.put("hub.crm.url", crm.createDatabase("crmhub"));

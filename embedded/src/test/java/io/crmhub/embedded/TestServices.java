@@ -57,7 +57,8 @@ public final class TestServices {
                 return REAL_PG_URL.substring(0, REAL_PG_URL.lastIndexOf('/') + 1) + name;
             }
             if (crm == null) {
-                crm = EmbeddedCrmDatabase.start(null, 0);
+                crm = EmbeddedCrmDatabase.start(null, 0, PostgresStatements.enabled()
+                        ? java.util.Map.of("shared_preload_libraries", "pg_stat_statements") : java.util.Map.of());
                 CLEANUP.add(() -> quietly(crm));
             }
             return crm.createDatabase(name);

@@ -14,6 +14,7 @@ import io.crmhub.connectors.migration.MigrationProgress.StepCounts;
 import io.crmhub.connectors.migration.MigrationReport;
 import io.crmhub.connectors.migration.MigrationRuns;
 import io.crmhub.embedded.LegacyExports;
+import io.crmhub.embedded.PostgresStatements;
 import io.crmhub.embedded.ProcessCpu;
 import io.crmhub.embedded.TestServices;
 import io.crmhub.transformers.match.Matcher;
@@ -96,6 +97,7 @@ class MigrationBench {
                     }
                 }
             }, 0, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            PostgresStatements.reset(crm);
             long started = System.nanoTime();
             long jvmCpu = ProcessCpu.jvmNanos();
             long postgresCpu = ProcessCpu.postgresNanos();
@@ -107,6 +109,7 @@ class MigrationBench {
             sampler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(report.status()).isEqualTo("SUCCEEDED");
             long read = report.steps().stream().mapToLong(StepCounts::read).sum();
+            PostgresStatements.print(crm, "the migration", 25, read, "record");
             for (StepCounts s : report.steps()) {
                 System.out.printf("BENCH %-8s read %,d created %,d merged %,d quarantined %,d missing parent %,d%n", s.name(), s.read(),
                         s.created(), s.merged(), s.quarantined(), s.missingParent());

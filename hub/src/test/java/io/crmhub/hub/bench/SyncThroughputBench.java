@@ -1,6 +1,7 @@
 package io.crmhub.hub.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crmhub.embedded.PostgresStatements;
 import io.crmhub.embedded.ProcessCpu;
 import io.crmhub.hub.HubApplication;
 import io.crmhub.transformers.model.SourceRecord;
@@ -53,6 +54,13 @@ class SyncThroughputBench {
 
     private static final java.util.concurrent.atomic.AtomicLong NAIVE_INSERTS = new java.util.concurrent.atomic.AtomicLong();
 
+
+    static {
+        if (PostgresStatements.enabled()) {
+            // read by the embedded services when the application context starts
+            System.setProperty("hub.embedded.postgres-settings[shared_preload_libraries]", "pg_stat_statements");
+        }
+    }
 
     @Autowired
     CamelContext camel;
@@ -134,7 +142,14 @@ class SyncThroughputBench {
                     () -> count(jdbc, "select count(*) from bench_naive where id like '" + naivePrefix + "-%'")));
 
             publish(PlainClient.TOPIC, "P" + round, n, i -> base.plusMillis(i), 0);
+            boolean breakdown = round == ROUNDS;
+            if (breakdown) {
+                PostgresStatements.reset(jdbc.getDataSource());
+            }
             Measured plain = measured(n, () -> plainClient.drain(n));
+            if (breakdown) {
+                PostgresStatements.print(jdbc.getDataSource(), "the plain client, new accounts, last round", 8, n, "event");
+            }
 
             long rowsBefore = rowsWritten(jdbc);
             String writerPrefix = "W" + round;
@@ -144,8 +159,14 @@ class SyncThroughputBench {
             String realPrefix = "R" + round;
             long realBefore = (long) outcomes.count("CREATED");
             publish(topic, realPrefix, n, i -> base.plusMillis(i), 0);
+            if (breakdown) {
+                PostgresStatements.reset(jdbc.getDataSource());
+            }
             Measured real = measured(n, () -> drain("account-kafka-to-crm", n, () -> (long) outcomes.count("CREATED"), realBefore,
                     () -> count(jdbc, "select count(*) from xref where external_id like '" + realPrefix + "-%'")));
+            if (breakdown) {
+                PostgresStatements.print(jdbc.getDataSource(), "the real route, new accounts, last round", 20, n, "event");
+            }
 
             // The same records changed a day later in the ERP (new credit terms), as most of a
             // running sync's traffic is: the plain client upserts over its rows, the route updates.
