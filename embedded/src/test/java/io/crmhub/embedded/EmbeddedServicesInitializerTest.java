@@ -78,6 +78,32 @@ class EmbeddedServicesInitializerTest {
     }
 
     @Test
+    void theEmbeddedPostgresqlTakesTheServerSettingsConfigured() throws Exception {
+        Map<String, Object> props = everythingButMailConfigured();
+        props.remove("hub.crm.url");
+        props.put("hub.mail.host", "mail.example");
+        java.nio.file.Path dataDir = java.nio.file.Files.createTempDirectory("embedded-settings-");
+        props.put("hub.embedded.data-dir", dataDir.toString());
+        props.put("hub.embedded.postgres-settings[work_mem]", "7MB");
+        props.put("hub.embedded.postgres-settings[lock_timeout]", "17s");
+        GenericApplicationContext ctx = contextWith(props);
+
+        new EmbeddedServicesInitializer().initialize(ctx);
+        ctx.refresh();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(ctx.getEnvironment().getProperty("hub.crm.url"), "postgres", "");
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("select current_setting('work_mem'), current_setting('lock_timeout')")) {
+            assertThat(ctx.getEnvironment().getProperty(EmbeddedServicesInitializer.STARTED_PROPERTY)).isEqualTo("postgres");
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("7MB");
+            assertThat(rs.getString(2)).isEqualTo("17s");
+        } finally {
+            ctx.close();
+            org.springframework.util.FileSystemUtils.deleteRecursively(dataDir);
+        }
+    }
+
+    @Test
     void nothingStartsOutsideTheEmbeddedProfile() {
         GenericApplicationContext ctx = contextWith(Map.of("hub.embedded.enabled", "false"));
         new EmbeddedServicesInitializer().initialize(ctx);
