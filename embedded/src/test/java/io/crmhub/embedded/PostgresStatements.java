@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
 /**
  * Where a benchmark's PostgreSQL time goes, statement by statement: with
@@ -23,6 +24,11 @@ public final class PostgresStatements {
     /** Whether the statement breakdown was asked for. */
     public static boolean enabled() {
         return Boolean.getBoolean("bench.statements");
+    }
+
+    /** The server settings the breakdown needs: none when it was not asked for. */
+    public static Map<String, String> serverSettings() {
+        return enabled() ? Map.of("shared_preload_libraries", "pg_stat_statements") : Map.of();
     }
 
     /** Forgets what the server counted so far (nothing when the breakdown was not asked for). */

@@ -57,8 +57,7 @@ public final class TestServices {
                 return REAL_PG_URL.substring(0, REAL_PG_URL.lastIndexOf('/') + 1) + name;
             }
             if (crm == null) {
-                crm = EmbeddedCrmDatabase.start(null, 0, PostgresStatements.enabled()
-                        ? java.util.Map.of("shared_preload_libraries", "pg_stat_statements") : java.util.Map.of());
+                crm = EmbeddedCrmDatabase.start(null, 0, PostgresStatements.serverSettings());
                 CLEANUP.add(() -> quietly(crm));
             }
             return crm.createDatabase(name);

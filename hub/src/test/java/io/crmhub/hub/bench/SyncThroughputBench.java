@@ -56,10 +56,9 @@ class SyncThroughputBench {
 
 
     static {
-        if (PostgresStatements.enabled()) {
-            // read by the embedded services when the application context starts
-            System.setProperty("hub.embedded.postgres-settings[shared_preload_libraries]", "pg_stat_statements");
-        }
+        // read by the embedded services when the application context starts
+        PostgresStatements.serverSettings()
+                .forEach((name, value) -> System.setProperty("hub.embedded.postgres-settings[" + name + "]", value));
     }
 
     @Autowired
