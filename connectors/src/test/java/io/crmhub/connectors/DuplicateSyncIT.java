@@ -386,4 +386,67 @@ class DuplicateSyncIT {
         }
         assertThat(count("select count(*) from account where name ilike 'interleaved pumps%'")).isEqualTo(1);
     }
+
+    /** A writer of ERP accounts of its own, for work that goes past {@link InboundChanges}. */
+    private static final class AccountWriter {
+        final RecordMapper mapper = new RecordMapper(MappingConfiguration.loadMapping("../config", "erp-account"),
+                MappingConfiguration.loadCodeTables("../config"));
+        final CrmWriter writer;
+
+        AccountWriter() {
+            ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+            writer = new CrmWriter(CrmEntity.ACCOUNT, jdbc, tx, new WaitingRecords(new NamedParameterJdbcTemplate(crm), json), json,
+                    Map.of(), Set.of(), Set.of(), Duration.ofSeconds(5), duplicates);
+        }
+
+        List<io.crmhub.transformers.mapping.MappedRecord> map(SourceRecord... records) {
+            return java.util.Arrays.stream(records).map(mapper::map).toList();
+        }
+    }
+
+    @Test
+    void aBatchCheckedWhileThePreviousOneWasWrittenDecidesAsIfCheckedAfterItsCommit() {
+        Instant t = Instant.parse("2025-04-12T09:00:00Z");
+        AccountWriter w = new AccountWriter();
+        w.writer.applyAll(w.map(account("RA-1", "Velmora Foods", t)));
+        String velmora = crmId("RA-1");
+        var first = w.map(account("RA-2", "Quorvex Dynamics GmbH", t), account("RA-1", "Brightfield Instruments", t.plusSeconds(10)));
+        var second = w.map(account("RA-3", "QUORVEX DYNAMICS", t), account("RA-4", "Brightfield Instruments AG", t),
+                account("RA-5", "Velmora Foods Ltd", t));
+        // a migration reads the second batch ahead while it writes the first
+        CrmWriter.Ahead aheadOfFirst = w.writer.readAhead(first);
+        CrmWriter.Ahead ahead = w.writer.readAhead(second);
+        assertThat(ahead.checked().decisions()).extracting(Deduplicator.Decision::kind).as("what the store held before the first batch")
+                .containsExactly(Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.LINK);
+        CrmWriter.Batch written = tx.execute(s -> w.writer.applyInTransaction(first, aheadOfFirst, null));
+        assertThat(written.applied()).extracting(CrmWriter.Applied::outcome)
+                .containsExactly(CrmWriter.Outcome.CREATED, CrmWriter.Outcome.UPDATED);
+
+        CrmWriter.Batch next = tx.execute(s -> w.writer.applyInTransaction(second, ahead, written.indexed()));
+
+        assertThat(next.applied()).extracting(CrmWriter.Applied::outcome).as("decided on the store as the first batch left it")
+                .containsExactly(CrmWriter.Outcome.LINKED, CrmWriter.Outcome.LINKED, CrmWriter.Outcome.CREATED);
+        assertThat(crmId("RA-3")).as("the company the first batch created").isEqualTo(crmId("RA-2"));
+        assertThat(crmId("RA-4")).as("the company the first batch renamed").isEqualTo(velmora);
+        assertThat(crmId("RA-5")).as("no longer the name of the renamed company").isNotEqualTo(velmora);
+        assertThat(count("select count(*) from account where name ilike 'quorvex%'")).isEqualTo(1);
+        assertThat(count("select count(*) from account where name ilike 'velmora%'")).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchCheckedAheadFindsADuplicateAnotherWriterCommittedMeanwhile() {
+        Instant t = Instant.parse("2025-04-13T09:00:00Z");
+        AccountWriter w = new AccountWriter();
+        var batch = w.map(account("RB-1", "Quillon Marine BV", t));
+        CrmWriter.Ahead ahead = w.writer.readAhead(batch);
+        assertThat(ahead.checked().decisions().get(0).kind()).isEqualTo(Deduplicator.Decision.Kind.NEW);
+        // not this writer's previous batch: another hub's, say
+        assertThat(accounts.apply(account("RB-2", "QUILLON MARINE B.V.", t)).count(Outcome.CREATED)).isEqualTo(1);
+
+        assertThatThrownBy(() -> tx.execute(s -> w.writer.applyInTransaction(batch, ahead, null)))
+                .isInstanceOf(ConcurrentDuplicateException.class).hasMessageContaining(crmId("RB-2"));
+        assertThat(w.writer.applyAll(batch)).extracting(CrmWriter.Applied::outcome).as("tried again, it reads for itself")
+                .containsExactly(CrmWriter.Outcome.LINKED);
+        assertThat(count("select count(*) from account where name ilike 'quillon%'")).isEqualTo(1);
+    }
 }

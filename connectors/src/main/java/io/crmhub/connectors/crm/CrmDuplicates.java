@@ -137,7 +137,60 @@ public class CrmDuplicates {
      * for each blocking key it used, the store's records that held it at the time of the look-up;
      * and the store's {@code match_epoch} just before that look-up.
      */
-    public record Checked(List<Decision> decisions, Map<String, Set<String>> seen, long epoch) {
+    public record Checked(List<Decision> decisions, Map<String, Set<String>> seen, long epoch, String entity,
+                          Map<String, Profile> profiles, List<List<String>> compared) {
+
+        public Checked(List<Decision> decisions, Map<String, Set<String>> seen, long epoch) {
+            this(decisions, seen, epoch, null, Map.of(), List.of());
+        }
+    }
+
+    /**
+     * What one committed transaction of a writer did to the duplicate check's index, for the
+     * writer's next transaction, checked ahead while this one was still writing: the epoch this
+     * one found when it first moved {@code match_epoch} and the value it left (both -1 when it
+     * moved none: it indexed nothing), the records it indexed with their new keys and values, and
+     * which of them existed before (changed, not created).
+     */
+    public record Indexed(long from, long to, List<Subject> subjects, Set<String> changed) {
+
+        public static final Indexed NOTHING = new Indexed(-1, -1, List.of(), Set.of());
+
+        /** Whether a check that read the epoch {@code epoch} saw this transaction's commit, or there was nothing to see. */
+        boolean seenBy(long epoch) {
+            return from < 0 || epoch == to;
+        }
+
+        /** Whether this transaction's commit is the only one between the epochs {@code checked} and {@code now}. */
+        boolean onlyCommitBetween(long checked, long now) {
+            return from >= 0 && from == checked && to == now;
+        }
+    }
+
+    /** What a transaction does to the index, as it goes: becomes its {@link Indexed}. */
+    public static final class Trail {
+        private long from = -1;
+        private long to = -1;
+        private final List<Subject> subjects = new ArrayList<>();
+        private final Set<String> changed = new HashSet<>();
+
+        void moved(long before) {
+            if (from < 0) {
+                from = before;
+            }
+            to = before + 1;
+        }
+
+        void indexed(Collection<Subject> indexed, boolean existing) {
+            subjects.addAll(indexed);
+            if (existing) {
+                indexed.forEach(s -> changed.add(s.id()));
+            }
+        }
+
+        public Indexed indexed() {
+            return from < 0 ? Indexed.NOTHING : new Indexed(from, to, List.copyOf(subjects), Set.copyOf(changed));
+        }
     }
 
     /**
@@ -148,23 +201,51 @@ public class CrmDuplicates {
      * other writer committed a duplicate of them in the meantime.
      */
     public Checked check(CrmEntity entity, List<Subject> incoming) {
-        // read before the look-up: whoever commits keys after it has moved the epoch (see confirm)
-        long epoch = lockKeys ? jdbc.queryForObject("select n from match_epoch", Long.class) : 0;
-        return decide(entity, incoming, epoch);
+        return check(entity, incoming, false);
     }
 
-    private Checked decide(CrmEntity entity, List<Subject> incoming, long epoch) {
-        List<List<String>> keys = incoming.stream().map(Subject::keys).toList();
-        Map<String, Integer> inBatch = new HashMap<>();
-        keys.forEach(ks -> ks.forEach(k -> inBatch.merge(k, 1, Integer::sum)));
+    /**
+     * As {@link #check}, for a check made ahead of its transaction: it keeps what it compared
+     * with, so that it can be brought up to a later commit ({@link #after}).
+     */
+    public Checked checkAhead(CrmEntity entity, List<Subject> incoming) {
+        return check(entity, incoming, true);
+    }
+
+    private Checked check(CrmEntity entity, List<Subject> incoming, boolean ahead) {
+        // read before the look-up: whoever commits keys after it has moved the epoch (see confirm)
+        long epoch = lockKeys ? jdbc.queryForObject("select n from match_epoch", Long.class) : 0;
+        return decide(entity, incoming, epoch, ahead);
+    }
+
+    private Checked decide(CrmEntity entity, List<Subject> incoming, long epoch, boolean ahead) {
+        Map<String, Integer> inBatch = inBatch(incoming);
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch);
         Map<String, Profile> stored = profiles(entity, keyed.values().stream().flatMap(Set::stream).toList());
+        Checked checked = decide(entity.type(), incoming, keyed, stored, epoch, null);
+        return ahead ? checked : new Checked(checked.decisions(), checked.seen(), checked.epoch());
+    }
+
+    private static Map<String, Integer> inBatch(List<Subject> incoming) {
+        Map<String, Integer> inBatch = new HashMap<>();
+        incoming.forEach(s -> s.keys().forEach(k -> inBatch.merge(k, 1, Integer::sum)));
+        return inBatch;
+    }
+
+    /**
+     * Decides each record against the stored candidates under its keys and the records before it
+     * in the batch. A record compared with exactly the candidates it was compared with in
+     * {@code before} keeps that decision (the matcher decides the same on the same candidates).
+     */
+    private Checked decide(String entity, List<Subject> incoming, Map<String, Set<String>> keyed, Map<String, Profile> stored,
+                           long epoch, Checked before) {
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
+        List<List<String>> compared = new ArrayList<>(incoming.size());
         for (int i = 0; i < incoming.size(); i++) {
-            Profile p = incoming.get(i).profile();
+            Subject s = incoming.get(i);
             Map<String, Profile> candidates = new LinkedHashMap<>();
-            for (String key : keys.get(i)) {
+            for (String key : s.keys()) {
                 Set<String> ids = keyed.get(key);
                 if (ids == null) {
                     // too common to say anything
@@ -178,15 +259,78 @@ public class CrmDuplicates {
                 });
                 earlier.getOrDefault(key, List.of()).forEach(c -> candidates.put(c.id(), c));
             }
-            Decision d = dedup.decide(p, List.copyOf(candidates.values()));
+            List<String> ids = List.copyOf(candidates.keySet());
+            Decision d = before != null && before.compared().get(i).equals(ids) ? before.decisions().get(i)
+                    : dedup.decide(s.profile(), List.copyOf(candidates.values()));
             decisions.add(d);
+            compared.add(ids);
             if (d.kind() != Decision.Kind.LINK) {
-                for (String key : keys.get(i)) {
-                    earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+                for (String key : s.keys()) {
+                    earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(s.profile());
                 }
             }
         }
-        return new Checked(decisions, keyed, epoch);
+        return new Checked(decisions, keyed, epoch, entity, stored, compared);
+    }
+
+    /**
+     * A check made ahead of its transaction, while the writer's {@code previous} transaction still
+     * wrote, made again without the store as if after that commit: the records it indexed join
+     * the candidates under their keys (those it changed leave their old keys, with their old
+     * values), a key they make too common drops out, and only a record whose candidates changed
+     * is decided again. Null when that cannot be told without the store: a record it changed
+     * may have left a key the check found too common, which would then say something again.
+     */
+    public Checked after(Indexed previous, List<Subject> incoming, Checked ahead) {
+        if (previous.seenBy(ahead.epoch())) {
+            return ahead;
+        }
+        Map<String, Set<String>> joining = new HashMap<>();
+        Map<String, Profile> joined = new HashMap<>();
+        for (Subject s : previous.subjects()) {
+            for (String key : s.keys()) {
+                if (ahead.seen().containsKey(key)) {
+                    joining.computeIfAbsent(key, k -> new HashSet<>()).add(s.id());
+                    joined.put(s.id(), s.profile());
+                }
+            }
+        }
+        Set<String> leaving = previous.changed();
+        if (!leaving.isEmpty()) {
+            Set<String> common = commonKeys.getOrDefault(ahead.entity(), Set.of());
+            if (incoming.stream().flatMap(s -> s.keys().stream()).anyMatch(k -> !ahead.seen().containsKey(k) && !common.contains(k))) {
+                return null;
+            }
+        }
+        if (joining.isEmpty() && java.util.Collections.disjoint(ahead.profiles().keySet(), leaving)) {
+            return ahead;
+        }
+        // only the keys that change are copied
+        Map<String, Set<String>> keyed = new HashMap<>(ahead.seen());
+        if (!leaving.isEmpty()) {
+            keyed.replaceAll((key, ids) -> java.util.Collections.disjoint(ids, leaving) ? ids : without(ids, leaving));
+        }
+        Map<String, Profile> stored = new HashMap<>(ahead.profiles());
+        leaving.forEach(stored::remove);
+        stored.putAll(joined);
+        int max = matcher.rules().maxCandidatesPerKey();
+        Map<String, Integer> inBatch = inBatch(incoming);
+        joining.forEach((key, ids) -> {
+            Set<String> now = new HashSet<>(keyed.get(key));
+            now.addAll(ids);
+            if (now.size() + inBatch.getOrDefault(key, 0) > max) {
+                keyed.remove(key);
+            } else {
+                keyed.put(key, now);
+            }
+        });
+        return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead);
+    }
+
+    private static Set<String> without(Set<String> ids, Set<String> leaving) {
+        Set<String> rest = new HashSet<>(ids);
+        rest.removeAll(leaving);
+        return rest;
     }
 
     /**
@@ -210,10 +354,27 @@ public class CrmDuplicates {
      * @param ours    every record this transaction indexed (created or changed): not somebody else's
      */
     public void confirm(CrmEntity entity, Checked checked, Collection<Subject> created, Collection<UUID> ours, String source) {
+        confirm(entity, checked, created, ours, source, null, new Trail());
+    }
+
+    /**
+     * As {@link #confirm(CrmEntity, Checked, Collection, Collection, String)}, for a check made
+     * ahead of its transaction while the writer's previous transaction still wrote.
+     *
+     * @param previous what the writer's previous transaction indexed, when the check was made
+     *                 before it committed and then brought up to it ({@link #after}): if its
+     *                 commit is the only one since the check, there is nothing to look at either
+     *                 (null: the check was made in this transaction)
+     * @param trail    this transaction's moves of the epoch
+     */
+    public void confirm(CrmEntity entity, Checked checked, Collection<Subject> created, Collection<UUID> ours, String source,
+                        Indexed previous, Trail trail) {
         if (!lockKeys || created.isEmpty()) {
             return;
         }
-        if (advanceEpoch() == checked.epoch()) {
+        long before = advanceEpoch();
+        trail.moved(before);
+        if (before == checked.epoch() || previous != null && previous.onlyCommitBetween(checked.epoch(), before)) {
             return;
         }
         Set<String> keys = new java.util.TreeSet<>();
@@ -275,7 +436,7 @@ public class CrmDuplicates {
             return;
         }
         // nothing is created here, so nothing is confirmed: the epoch is not needed
-        List<Decision> decisions = decide(entity, changed, 0).decisions();
+        List<Decision> decisions = decide(entity, changed, 0, false).decisions();
         List<Match> others = new ArrayList<>();
         for (int i = 0; i < changed.size(); i++) {
             String self = changed.get(i).id();
@@ -286,21 +447,33 @@ public class CrmDuplicates {
 
     /** Re-indexes records whose values changed and proposes what they may now duplicate. */
     public void reindexAndRecheck(CrmEntity entity, Collection<UUID> changed, String source) {
+        reindexAndRecheck(entity, changed, source, new Trail());
+    }
+
+    /** As {@link #reindexAndRecheck(CrmEntity, Collection, String)}, keeping the transaction's {@code trail}. */
+    public void reindexAndRecheck(CrmEntity entity, Collection<UUID> changed, String source, Trail trail) {
         if (changed.isEmpty()) {
             return;
         }
         if (lockKeys) {
             // a writer creating a duplicate of a changed record meanwhile must look again (see confirm)
-            advanceEpoch();
+            trail.moved(advanceEpoch());
         }
         List<Subject> subjects = List.copyOf(load(entity, changed.stream().map(UUID::toString).toList()).values());
         index(entity, subjects, true);
+        trail.indexed(subjects, true);
         recheck(entity, subjects, source);
     }
 
     /** Records the blocking keys of records just created (they have none yet). */
     public void indexNew(CrmEntity entity, Collection<Subject> subjects) {
+        indexNew(entity, subjects, new Trail());
+    }
+
+    /** As {@link #indexNew(CrmEntity, Collection)}, keeping the transaction's {@code trail}. */
+    public void indexNew(CrmEntity entity, Collection<Subject> subjects, Trail trail) {
         index(entity, subjects, false);
+        trail.indexed(subjects, false);
     }
 
     /** Records the blocking keys of created or changed records, replacing their old keys when asked. */

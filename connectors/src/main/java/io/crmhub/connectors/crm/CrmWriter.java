@@ -99,6 +99,7 @@ public class CrmWriter {
     private final BulkSql insert;
     private final BulkSql update;
     private final BulkSql insertLines;
+    private final boolean versionKeys;
 
     /**
      * @param references    fields that point to another entity, by field: that entity ({@code account})
@@ -120,6 +121,21 @@ public class CrmWriter {
     public CrmWriter(CrmEntity entity, JdbcTemplate crmJdbc, TransactionTemplate crmTransactions, WaitingRecords waiting,
                      ObjectMapper json, Map<String, String> references, Set<String> crmOwned, Set<String> sourceOwned,
                      Duration skewTolerance, CrmDuplicates duplicates) {
+        this(entity, crmJdbc, crmTransactions, waiting, json, references, crmOwned, sourceOwned, skewTolerance, duplicates, true);
+    }
+
+    /**
+     * @param versionKeys whether each applied version's key is stored ({@code processed_message}),
+     *                    so that a redelivery is told apart as {@code DUPLICATE}. A writer whose
+     *                    batches are never delivered twice (a migration: a batch commits with its
+     *                    run's progress, and a resumed run reads on after it) need not: a version
+     *                    seen before is still refused, as {@code STALE}, by the cross-reference's
+     *                    source version; versions repeated within a batch are still found
+     */
+    public CrmWriter(CrmEntity entity, JdbcTemplate crmJdbc, TransactionTemplate crmTransactions, WaitingRecords waiting,
+                     ObjectMapper json, Map<String, String> references, Set<String> crmOwned, Set<String> sourceOwned,
+                     Duration skewTolerance, CrmDuplicates duplicates, boolean versionKeys) {
+        this.versionKeys = versionKeys;
         this.duplicates = duplicates != null && duplicates.checks(entity) ? duplicates : null;
         this.matchFields = this.duplicates == null ? Set.of() : CrmDuplicates.matchFields(entity);
         this.entity = entity;
@@ -168,20 +184,84 @@ public class CrmWriter {
      * again when it ends in {@link ConcurrentDuplicateException}.
      */
     public List<Applied> applyInTransaction(List<MappedRecord> records) {
-        for (MappedRecord r : records) {
-            if (!r.valid()) {
-                throw new IllegalArgumentException("invalid record must go to quarantine, not to the CRM: " + r.violations());
-            }
-        }
+        return applyInTransaction(records, null, null).applied();
+    }
+
+    /** What a batch's transaction did: each record's outcome, and what it did to the duplicate check's index. */
+    public record Batch(List<Applied> applied, CrmDuplicates.Indexed indexed) {
+    }
+
+    /**
+     * A batch's reads done ahead of its transaction, outside any, while the writer's previous
+     * batch is still being written: its records' parents, and the duplicate check of the records
+     * it would create (those without a cross-reference yet). Nothing is locked or written.
+     *
+     * @param creates the version keys of the records the check was made for, in the order the
+     *                transaction creates them
+     */
+    public record Ahead(Map<String, Map<String, String>> parents, List<String> creates, List<UUID> ids,
+                        List<CrmDuplicates.Subject> subjects, CrmDuplicates.Checked checked) {
+    }
+
+    /**
+     * Reads ahead for {@code records} what their transaction would read first (see {@link Ahead}),
+     * so that a writer can check one batch while it writes the one before. Call it outside any
+     * transaction: it reads what is committed.
+     */
+    public Ahead readAhead(List<MappedRecord> records) {
+        requireValid(records);
         if (records.isEmpty()) {
-            return List.of();
+            return null;
+        }
+        Map<String, Map<String, String>> parents = parentIds(records);
+        if (duplicates == null) {
+            return new Ahead(parents, null, null, null, null);
+        }
+        List<Change> ready = changes(records, parents, null, new Applied[records.size()]);
+        Map<String, Change> firstByKey = new LinkedHashMap<>();
+        ready.forEach(c -> firstByKey.putIfAbsent(c.source.versionKey(), c));
+        List<Change> latest = latestPerRecord(List.copyOf(firstByKey.values()), new Applied[records.size()]);
+        if (latest.isEmpty()) {
+            return new Ahead(parents, List.of(), null, null, null);
+        }
+        Set<String> known = new HashSet<>();
+        BulkSql.lookup(jdbc, """
+                select x.external_id from unnest(?) k cross join lateral (
+                  select external_id from xref where entity_type = ? and system = ? and external_id = k limit 1) x""",
+                rs -> {
+                    known.add(rs.getString(1));
+                }, latest.stream().map(c -> c.externalId).toArray(String[]::new), entity.type(), latest.get(0).system);
+        List<Change> creates = latest.stream().filter(c -> !known.contains(c.externalId)).toList();
+        List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
+        List<UUID> ids = new ArrayList<>(creates.size());
+        for (Change c : creates) {
+            UUID id = CrmIds.next();
+            ids.add(id);
+            subjects.add(duplicates.subject(entity, id, c.values));
+        }
+        CrmDuplicates.Checked checked = subjects.isEmpty() ? null : duplicates.checkAhead(entity, subjects);
+        return new Ahead(parents, creates.stream().map(c -> c.source.versionKey()).toList(), ids, subjects, checked);
+    }
+
+    /**
+     * As {@link #applyInTransaction(List)}, with what was {@linkplain #readAhead read ahead} for
+     * the batch (null: nothing), and what the writer's previous transaction indexed (null: none
+     * ran while this batch was read ahead). The duplicate check read ahead is used if the
+     * transaction creates exactly the records it was made for, brought up to the previous
+     * transaction's commit: it then decides as a check made here would. Otherwise (a record
+     * another writer created meanwhile, say) the check is made again here.
+     */
+    public Batch applyInTransaction(List<MappedRecord> records, Ahead ahead, CrmDuplicates.Indexed previous) {
+        requireValid(records);
+        if (records.isEmpty()) {
+            return new Batch(List.of(), CrmDuplicates.Indexed.NOTHING);
         }
         Applied[] out = new Applied[records.size()];
-        List<Change> ready = resolveParents(records, out);
+        List<Change> ready = resolveParents(records, out, ahead == null ? null : ahead.parents());
         List<Change> fresh = recordKeys(ready, out);
         List<Change> latest = latestPerRecord(fresh, out);
         if (latest.isEmpty()) {
-            return List.of(out);
+            return new Batch(List.of(out), CrmDuplicates.Indexed.NOTHING);
         }
         String system = latest.get(0).system;
         if (latest.stream().anyMatch(c -> !c.system.equals(system))) {
@@ -203,7 +283,11 @@ public class CrmWriter {
                 updates.add(c);
             }
         }
-        CrmDuplicates.Checked checked = duplicates == null ? null : checkDuplicates(creates);
+        CrmDuplicates.Checked checked = duplicates == null ? null : checkedAhead(creates, ahead, previous);
+        boolean checkedAhead = checked != null;
+        if (duplicates != null && checked == null) {
+            checked = checkDuplicates(creates);
+        }
         List<Change> links = new ArrayList<>();
         if (checked != null) {
             // sure duplicates are linked instead of created
@@ -212,10 +296,45 @@ public class CrmWriter {
         update(system, updates, out);
         create(system, creates, out);
         link(system, links, out);
+        CrmDuplicates.Trail trail = new CrmDuplicates.Trail();
         if (duplicates != null) {
-            afterWrites(system, updates, creates, links, checked, out);
+            afterWrites(system, updates, creates, links, checked, checkedAhead ? previous : null, trail, out);
         }
-        return List.of(out);
+        return new Batch(List.of(out), trail.indexed());
+    }
+
+    private static void requireValid(List<MappedRecord> records) {
+        for (MappedRecord r : records) {
+            if (!r.valid()) {
+                throw new IllegalArgumentException("invalid record must go to quarantine, not to the CRM: " + r.violations());
+            }
+        }
+    }
+
+    /**
+     * The decisions of the check read ahead on the records about to be created (see
+     * {@link #checkDuplicates}), brought up to the writer's previous transaction if it committed
+     * after the check read the store ({@link CrmDuplicates#after}); null if the check was made for
+     * other records than those this transaction creates, or cannot be brought up.
+     */
+    private CrmDuplicates.Checked checkedAhead(List<Change> creates, Ahead ahead, CrmDuplicates.Indexed previous) {
+        if (ahead == null || ahead.creates() == null || ahead.creates().size() != creates.size() || creates.isEmpty()) {
+            return null;
+        }
+        for (int i = 0; i < creates.size(); i++) {
+            if (!creates.get(i).source.versionKey().equals(ahead.creates().get(i))) {
+                return null;
+            }
+        }
+        CrmDuplicates.Checked checked = previous == null ? ahead.checked() : duplicates.after(previous, ahead.subjects(), ahead.checked());
+        if (checked == null) {
+            return null;
+        }
+        for (int i = 0; i < creates.size(); i++) {
+            creates.get(i).crmId = ahead.ids().get(i);
+            creates.get(i).subject = ahead.subjects().get(i);
+        }
+        return decided(creates, checked);
     }
 
     /**
@@ -233,7 +352,10 @@ public class CrmWriter {
             c.subject = duplicates.subject(entity, c.crmId, c.values);
             subjects.add(c.subject);
         }
-        CrmDuplicates.Checked checked = duplicates.check(entity, subjects);
+        return decided(creates, duplicates.check(entity, subjects));
+    }
+
+    private static CrmDuplicates.Checked decided(List<Change> creates, CrmDuplicates.Checked checked) {
         for (int i = 0; i < creates.size(); i++) {
             Change c = creates.get(i);
             Decision d = checked.decisions().get(i);
@@ -273,27 +395,33 @@ public class CrmWriter {
      * that no other writer created one of the new records meanwhile.
      */
     private void afterWrites(String system, List<Change> updates, List<Change> creates, List<Change> links,
-                             CrmDuplicates.Checked checked, Applied[] out) {
+                             CrmDuplicates.Checked checked, CrmDuplicates.Indexed previous, CrmDuplicates.Trail trail,
+                             Applied[] out) {
         List<CrmDuplicates.Subject> created = new ArrayList<>(creates.size());
         List<Match> proposals = new ArrayList<>();
         for (Change c : creates) {
             created.add(c.subject);
             proposals.addAll(c.possibleDuplicates);
         }
-        duplicates.indexNew(entity, created);
+        duplicates.indexNew(entity, created, trail);
         duplicates.propose(entity, proposals, system);
         // Only a change the duplicate check can see moves keys or decisions: new credit terms or a
         // new status (most of a running sync's updates) leave both as they are.
         Set<UUID> changed = new HashSet<>();
         java.util.stream.Stream.concat(updates.stream(), links.stream()).filter(c -> c.matchChanged).forEach(c -> changed.add(c.crmId));
-        duplicates.reindexAndRecheck(entity, changed, system);
+        duplicates.reindexAndRecheck(entity, changed, system, trail);
         Set<UUID> ours = new HashSet<>(changed);
         creates.forEach(c -> ours.add(c.crmId));
-        duplicates.confirm(entity, checked, created, ours, system);
+        duplicates.confirm(entity, checked, created, ours, system, previous, trail);
     }
 
     /** Resolves pointer fields to CRM ids; a record with an unknown parent waits. */
-    private List<Change> resolveParents(List<MappedRecord> records, Applied[] out) {
+    private List<Change> resolveParents(List<MappedRecord> records, Applied[] out, Map<String, Map<String, String>> parents) {
+        return changes(records, parents == null ? parentIds(records) : parents, waiting, out);
+    }
+
+    /** The CRM ids of the records' parents, by pointer field and the parent's external id. */
+    private Map<String, Map<String, String>> parentIds(List<MappedRecord> records) {
         Map<String, Map<String, String>> resolved = new HashMap<>();
         references.forEach((field, parent) -> {
             Set<String> keys = new HashSet<>();
@@ -312,6 +440,15 @@ public class CrmWriter {
             }
             resolved.put(field, ids);
         });
+        return resolved;
+    }
+
+    /**
+     * The records as changes, their pointers resolved; a record whose parent is not in the CRM
+     * waits ({@code park}: null when only reading ahead).
+     */
+    private List<Change> changes(List<MappedRecord> records, Map<String, Map<String, String>> resolved, WaitingRecords park,
+                                 Applied[] out) {
         List<Change> ready = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             MappedRecord r = records.get(i);
@@ -322,7 +459,9 @@ public class CrmWriter {
                 String crmId = key == null ? null : resolved.get(ref.getKey()).get(key);
                 if (key != null && crmId == null) {
                     missing = ref.getKey();
-                    waiting.park(r.source(), ref.getValue(), key);
+                    if (park != null) {
+                        park.park(r.source(), ref.getValue(), key);
+                    }
                     break;
                 }
                 values.put(ref.getKey(), crmId);
@@ -347,6 +486,9 @@ public class CrmWriter {
             if (firstByKey.putIfAbsent(c.source.versionKey(), c) != null) {
                 out[c.index] = new Applied(null, Outcome.DUPLICATE);
             }
+        }
+        if (!versionKeys) {
+            return List.copyOf(firstByKey.values());
         }
         Set<String> inserted = new HashSet<>(jdbc.queryForList("""
                 insert into processed_message (consumer, message_key) select ?, unnest(?)
