@@ -215,6 +215,26 @@ final class BulkSql {
      * migration's JVM samples).
      */
     static String timestamp(Timestamp t) {
+        Stamp last = lastStamp;
+        if (last.millis() == t.getTime() && last.nanos() == t.getNanos()) {
+            return last.text();
+        }
+        String text = format(t);
+        lastStamp = new Stamp(t.getTime(), t.getNanos(), text);
+        return text;
+    }
+
+    /**
+     * The last instant written and its text: most rows of a batch carry the same one (a migration
+     * writes its run's start as every record's version), and the date arithmetic took 8 % of a
+     * migration writer's samples.
+     */
+    private record Stamp(long millis, int nanos, String text) {
+    }
+
+    private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, -1, "");
+
+    private static String format(Timestamp t) {
         LocalDateTime d = LocalDateTime.ofEpochSecond(Math.floorDiv(t.getTime(), 1000), t.getNanos(),
                 ZoneOffset.UTC);
         if (d.getYear() < 1 || d.getYear() > 9999) {

@@ -340,6 +340,8 @@ public class LegacyMigrations implements AutoCloseable {
         long stepStartedNanos = System.nanoTime();
         final long readAtStart;
         long lastLog = System.nanoTime();
+        /** What the last committed batch did to the duplicate check's index (null: no batch yet). */
+        CrmDuplicates.Indexed indexed;
 
         Context(MigrationJob job, Run run, Instant version, CrmDuplicates duplicates) {
             this.job = job;
@@ -384,8 +386,10 @@ public class LegacyMigrations implements AutoCloseable {
      */
     private void step(Context c, MigrationJob.Step step, Runnable reading) {
         RecordMapper mapper = mappers.get(step);
+        // A batch is applied once: it commits with the run's progress, and a resumed run reads on
+        // after it. A version the CRM holds already is refused by its cross-reference.
         CrmWriter writer = new CrmWriter(CrmEntity.named(step.entity()), jdbc, tx, waiting, json, step.mapping().references(),
-                Set.of(), Set.of(), skewTolerance, c.duplicates);
+                Set.of(), Set.of(), skewTolerance, c.duplicates, false);
         try (SourceReader source = SourceReader.open(step, erp)) {
             Set<String> scattered = scattered(c, step);
             if (source.encoding() != null) {
@@ -398,20 +402,30 @@ public class LegacyMigrations implements AutoCloseable {
             // shown as running from the step's start: also what a first batch may wait for
             logProgress(c, step, source, doneAtStart, false);
             RecordGroups records = new RecordGroups(source, step.mapping());
-            // The next batch is read, scrubbed and validated (no database) while this one is
-            // written: one batch ahead, so memory stays bounded whatever the source's size.
-            Callable<Prepared> readNext = () -> {
+            // Three stages, each a batch apart, so memory stays bounded whatever the source's size:
+            // while a batch is written, the next one's reads in the CRM store are made (its
+            // parents, its duplicate check), and the one after it is read, scrubbed and validated.
+            Callable<Prepared> readBatch = () -> {
                 List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
                 while (batch.size() < c.job.batchSize() && records.hasNext()) {
                     batch.add(records.next());
                 }
                 return batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
             };
-            Future<Prepared> next = executor.submit(readNext);
+            Future<Prepared> read = executor.submit(readBatch);
+            Future<Prepared> next = readingAhead(c, writer, read);
+            read = readAfter(read, readBatch);
+            long waited = 0;
             try {
-                Prepared batch;
-                while ((batch = ahead(next)) != null) {
-                    next = executor.submit(readNext);
+                while (true) {
+                    long before = System.nanoTime();
+                    Prepared batch = ahead(next);
+                    waited += System.nanoTime() - before;
+                    if (batch == null) {
+                        break;
+                    }
+                    next = readingAhead(c, writer, read);
+                    read = readAfter(read, readBatch);
                     apply(c, step, writer, batch);
                     logProgress(c, step, source, doneAtStart, false);
                     if (Thread.currentThread().isInterrupted()) {
@@ -419,16 +433,20 @@ public class LegacyMigrations implements AutoCloseable {
                     }
                 }
             } finally {
-                // the source closes once the batch being read ahead is done with it
-                try {
-                    next.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException ignored) {
-                    // a batch nobody will write: the failure that matters is the one thrown above
+                // the source closes once the batches being read ahead are done with it
+                for (Future<Prepared> f : List.of(next, read)) {
+                    try {
+                        f.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (ExecutionException | java.util.concurrent.CancellationException ignored) {
+                        // a batch nobody will write: the failure that matters is the one thrown above
+                    }
                 }
             }
             logProgress(c, step, source, doneAtStart, true);
+            LOG.info("Migration {} step {}: the writer waited {} s of {} s for batches read ahead", c.job.name(), step.name(),
+                    Math.round(waited / 1e8) / 10.0, Math.round((System.nanoTime() - c.stepStartedNanos) / 1e8) / 10.0);
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
         }
@@ -438,6 +456,28 @@ public class LegacyMigrations implements AutoCloseable {
             return next;
         });
         c.progress = next;
+    }
+
+    /** The store's reads of the batch being read (see {@link #readAhead}), made once it is read; null at the end. */
+    private Future<Prepared> readingAhead(Context c, CrmWriter writer, Future<Prepared> reading) {
+        return executor.submit(() -> {
+            Prepared batch = done(reading);
+            return batch == null ? null : readAhead(c, writer, batch);
+        });
+    }
+
+    /** The batch after the one being read: the source is read one batch after the other. */
+    private Future<Prepared> readAfter(Future<Prepared> reading, Callable<Prepared> readBatch) {
+        return executor.submit(() -> done(reading) == null ? null : readBatch.call());
+    }
+
+    /** A stage's result, or the failure of its work as it was thrown. */
+    private static Prepared done(Future<Prepared> stage) throws Exception {
+        try {
+            return stage.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     /** The batch read ahead, or null at the end of the source; a failure to read it is this thread's. */
@@ -476,9 +516,34 @@ public class LegacyMigrations implements AutoCloseable {
         }
     }
 
-    /** A batch read, scrubbed and validated, ready to be written. */
+    /** A batch read, scrubbed and validated, ready to be written; with its reads in the CRM store made ahead (or null). */
     private record Prepared(int records, int rows, List<MappedRecord> valid, List<CsvRecords.Row> validRows, List<Rejected> rejected,
-                            Map<String, Long> failedFields, long quarantined) {
+                            Map<String, Long> failedFields, long quarantined, CrmWriter.Ahead ahead) {
+
+        Prepared with(CrmWriter.Ahead ahead) {
+            return new Prepared(records, rows, valid, validRows, rejected, failedFields, quarantined, ahead);
+        }
+    }
+
+    /**
+     * Makes a batch's reads in the CRM store ahead of its transaction (see
+     * {@link CrmWriter#readAhead}). Not for a dry run: its own earlier batches are written in its
+     * transaction, which a read beside it does not see. Should the store be out, the batch's
+     * transaction reads for itself, once the store is back.
+     */
+    private Prepared readAhead(Context c, CrmWriter writer, Prepared batch) {
+        if (c.run.dryRun() || batch.valid().isEmpty()) {
+            return batch;
+        }
+        try {
+            return batch.with(writer.readAhead(batch.valid()));
+        } catch (RuntimeException e) {
+            if (!Outages.isOutage(e)) {
+                throw e;
+            }
+            LOG.debug("Migration {}: the CRM store is out, the batch will read in its transaction", c.job.name(), e);
+            return batch;
+        }
     }
 
     /** Reads, scrubs and validates a batch: pure work, no database. */
@@ -526,16 +591,20 @@ public class LegacyMigrations implements AutoCloseable {
             }
             fields.forEach(f -> failedFields.merge(f, 1L, Long::sum));
         }
-        return new Prepared(groups.size(), rows, valid, validRows, rejected, failedFields, quarantined);
+        return new Prepared(groups.size(), rows, valid, validRows, rejected, failedFields, quarantined, null);
     }
 
     /** Writes a prepared batch and records it in the run. */
     private void apply(Context c, MigrationJob.Step step, CrmWriter writer, Prepared batch) {
         List<MappedRecord> valid = batch.valid();
         List<CsvRecords.Row> validRows = batch.validRows();
-        Map<String, Long> failedFields = new TreeMap<>(batch.failedFields());
+        // what was read ahead serves the first try only: a batch tried again reads for itself
+        CrmWriter.Ahead[] ahead = {batch.ahead()};
         bookkeepingOrBatch(c, () -> {
-            List<CrmWriter.Applied> applied = writer.applyInTransaction(valid);
+            Map<String, Long> failedFields = new TreeMap<>(batch.failedFields());
+            CrmWriter.Batch written = writer.applyInTransaction(valid, ahead[0], c.indexed);
+            ahead[0] = null;
+            List<CrmWriter.Applied> applied = written.applied();
             long created = 0;
             long merged = 0;
             long updated = 0;
@@ -564,15 +633,15 @@ public class LegacyMigrations implements AutoCloseable {
             MigrationProgress next = c.progress.plus(counts);
             List<Rejected> all = new ArrayList<>(batch.rejected());
             all.addAll(parentless);
-            return new Pending(next, all);
+            return new Pending(next, all, written.indexed());
         });
         if (c.progress.failed() > c.job.stopAfterFailures()) {
             throw new StopThreshold(c.progress.failed() + " records refused, more than the job's limit of " + c.job.stopAfterFailures());
         }
     }
 
-    /** A batch's new progress and its refused records, to be stored with it. */
-    private record Pending(MigrationProgress progress, List<Rejected> rejected) {
+    /** A batch's new progress and its refused records, to be stored with it; what it did to the duplicate check's index. */
+    private record Pending(MigrationProgress progress, List<Rejected> rejected, CrmDuplicates.Indexed indexed) {
     }
 
     /**
@@ -591,6 +660,7 @@ public class LegacyMigrations implements AutoCloseable {
                 return done;
             })));
             c.progress = p.progress();
+            c.indexed = p.indexed();
         }
     }
 
