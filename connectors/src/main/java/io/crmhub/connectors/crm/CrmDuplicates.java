@@ -222,8 +222,7 @@ public class CrmDuplicates {
         Map<String, Integer> inBatch = inBatch(incoming);
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch);
         Map<String, Profile> stored = profiles(entity, keyed.values().stream().flatMap(Set::stream).toList());
-        Checked checked = decide(entity.type(), incoming, keyed, stored, epoch, null);
-        return ahead ? checked : new Checked(checked.decisions(), checked.seen(), checked.epoch());
+        return decide(entity.type(), incoming, keyed, stored, epoch, null, ahead);
     }
 
     private static Map<String, Integer> inBatch(List<Subject> incoming) {
@@ -236,12 +235,14 @@ public class CrmDuplicates {
      * Decides each record against the stored candidates under its keys and the records before it
      * in the batch. A record compared with exactly the candidates it was compared with in
      * {@code before} keeps that decision (the matcher decides the same on the same candidates).
+     *
+     * @param keep whether the result keeps what each record was compared with (a check made ahead)
      */
     private Checked decide(String entity, List<Subject> incoming, Map<String, Set<String>> keyed, Map<String, Profile> stored,
-                           long epoch, Checked before) {
+                           long epoch, Checked before, boolean keep) {
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
-        List<List<String>> compared = new ArrayList<>(incoming.size());
+        List<List<String>> compared = keep ? new ArrayList<>(incoming.size()) : null;
         for (int i = 0; i < incoming.size(); i++) {
             Subject s = incoming.get(i);
             Map<String, Profile> candidates = new LinkedHashMap<>();
@@ -259,18 +260,20 @@ public class CrmDuplicates {
                 });
                 earlier.getOrDefault(key, List.of()).forEach(c -> candidates.put(c.id(), c));
             }
-            List<String> ids = List.copyOf(candidates.keySet());
+            List<String> ids = keep ? List.copyOf(candidates.keySet()) : null;
             Decision d = before != null && before.compared().get(i).equals(ids) ? before.decisions().get(i)
                     : dedup.decide(s.profile(), List.copyOf(candidates.values()));
             decisions.add(d);
-            compared.add(ids);
+            if (keep) {
+                compared.add(ids);
+            }
             if (d.kind() != Decision.Kind.LINK) {
                 for (String key : s.keys()) {
                     earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(s.profile());
                 }
             }
         }
-        return new Checked(decisions, keyed, epoch, entity, stored, compared);
+        return keep ? new Checked(decisions, keyed, epoch, entity, stored, compared) : new Checked(decisions, keyed, epoch);
     }
 
     /**
@@ -324,7 +327,7 @@ public class CrmDuplicates {
                 keyed.put(key, now);
             }
         });
-        return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead);
+        return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead, true);
     }
 
     private static Set<String> without(Set<String> ids, Set<String> leaving) {
