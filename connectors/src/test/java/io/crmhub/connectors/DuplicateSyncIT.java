@@ -408,27 +408,31 @@ class DuplicateSyncIT {
     void aBatchCheckedWhileThePreviousOneWasWrittenDecidesAsIfCheckedAfterItsCommit() {
         Instant t = Instant.parse("2025-04-12T09:00:00Z");
         AccountWriter w = new AccountWriter();
-        w.writer.applyAll(w.map(account("RA-1", "Velmora Foods", t)));
+        w.writer.applyAll(w.map(account("RA-1", "Velmora Foods", t), account("RA-6", "Norvane Logistics", t)));
         String velmora = crmId("RA-1");
-        var first = w.map(account("RA-2", "Quorvex Dynamics GmbH", t), account("RA-1", "Brightfield Instruments", t.plusSeconds(10)));
+        String norvane = crmId("RA-6");
+        var first = w.map(account("RA-2", "Quorvex Dynamics GmbH", t), account("RA-1", "Brightfield Instruments", t.plusSeconds(10)),
+                account("RA-6", "Norvane Shipping", t.plusSeconds(10)));
         var second = w.map(account("RA-3", "QUORVEX DYNAMICS", t), account("RA-4", "Brightfield Instruments AG", t),
-                account("RA-5", "Velmora Foods Ltd", t));
+                account("RA-5", "Velmora Foods Ltd", t), account("RA-7", "Norvane Logistics GmbH", t));
         // a migration reads the second batch ahead while it writes the first
         CrmWriter.Ahead aheadOfFirst = w.writer.readAhead(first);
         CrmWriter.Ahead ahead = w.writer.readAhead(second);
         assertThat(ahead.checked().decisions()).extracting(Deduplicator.Decision::kind).as("what the store held before the first batch")
-                .containsExactly(Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.LINK);
+                .containsExactly(Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.LINK,
+                        Deduplicator.Decision.Kind.LINK);
         CrmWriter.Batch written = tx.execute(s -> w.writer.applyInTransaction(first, aheadOfFirst, null));
         assertThat(written.applied()).extracting(CrmWriter.Applied::outcome)
-                .containsExactly(CrmWriter.Outcome.CREATED, CrmWriter.Outcome.UPDATED);
+                .containsExactly(CrmWriter.Outcome.CREATED, CrmWriter.Outcome.UPDATED, CrmWriter.Outcome.UPDATED);
 
         CrmWriter.Batch next = tx.execute(s -> w.writer.applyInTransaction(second, ahead, written.indexed()));
 
         assertThat(next.applied()).extracting(CrmWriter.Applied::outcome).as("decided on the store as the first batch left it")
-                .containsExactly(CrmWriter.Outcome.LINKED, CrmWriter.Outcome.LINKED, CrmWriter.Outcome.CREATED);
+                .containsExactly(CrmWriter.Outcome.LINKED, CrmWriter.Outcome.LINKED, CrmWriter.Outcome.CREATED, CrmWriter.Outcome.CREATED);
         assertThat(crmId("RA-3")).as("the company the first batch created").isEqualTo(crmId("RA-2"));
         assertThat(crmId("RA-4")).as("the company the first batch renamed").isEqualTo(velmora);
         assertThat(crmId("RA-5")).as("no longer the name of the renamed company").isNotEqualTo(velmora);
+        assertThat(crmId("RA-7")).as("the same candidate as before the first batch, with another name now").isNotEqualTo(norvane);
         assertThat(count("select count(*) from account where name ilike 'quorvex%'")).isEqualTo(1);
         assertThat(count("select count(*) from account where name ilike 'velmora%'")).isEqualTo(1);
     }

@@ -222,7 +222,7 @@ public class CrmDuplicates {
         Map<String, Integer> inBatch = inBatch(incoming);
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch);
         Map<String, Profile> stored = profiles(entity, keyed.values().stream().flatMap(Set::stream).toList());
-        return decide(entity.type(), incoming, keyed, stored, epoch, null, ahead);
+        return decide(entity.type(), incoming, keyed, stored, epoch, null, Set.of(), ahead);
     }
 
     private static Map<String, Integer> inBatch(List<Subject> incoming) {
@@ -234,12 +234,13 @@ public class CrmDuplicates {
     /**
      * Decides each record against the stored candidates under its keys and the records before it
      * in the batch. A record compared with exactly the candidates it was compared with in
-     * {@code before} keeps that decision (the matcher decides the same on the same candidates).
+     * {@code before}, none of whose values {@code changed} since, keeps that decision (the
+     * matcher decides the same on the same candidates).
      *
      * @param keep whether the result keeps what each record was compared with (a check made ahead)
      */
     private Checked decide(String entity, List<Subject> incoming, Map<String, Set<String>> keyed, Map<String, Profile> stored,
-                           long epoch, Checked before, boolean keep) {
+                           long epoch, Checked before, Set<String> changed, boolean keep) {
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
         List<List<String>> compared = keep ? new ArrayList<>(incoming.size()) : null;
@@ -261,8 +262,9 @@ public class CrmDuplicates {
                 earlier.getOrDefault(key, List.of()).forEach(c -> candidates.put(c.id(), c));
             }
             List<String> ids = keep ? List.copyOf(candidates.keySet()) : null;
-            Decision d = before != null && before.compared().get(i).equals(ids) ? before.decisions().get(i)
-                    : dedup.decide(s.profile(), List.copyOf(candidates.values()));
+            // the same candidates, none of them changed since: the same decision
+            Decision d = before != null && before.compared().get(i).equals(ids) && java.util.Collections.disjoint(ids, changed)
+                    ? before.decisions().get(i) : dedup.decide(s.profile(), List.copyOf(candidates.values()));
             decisions.add(d);
             if (keep) {
                 compared.add(ids);
@@ -327,7 +329,7 @@ public class CrmDuplicates {
                 keyed.put(key, now);
             }
         });
-        return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead, true);
+        return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead, leaving, true);
     }
 
     private static Set<String> without(Set<String> ids, Set<String> leaving) {
