@@ -217,15 +217,21 @@ public class CrmWriter {
         if (duplicates == null) {
             return new Ahead(parents, null, null, null, null);
         }
-        Applied[] unused = new Applied[records.size()];
-        List<Change> ready = changes(records, parents, null, unused);
-        List<Change> latest = latestPerRecord(List.copyOf(firstPerVersion(ready, unused).values()), unused);
+        List<Change> ready = changes(records, parents, null, new Applied[records.size()]);
+        Map<String, Change> firstByKey = new LinkedHashMap<>();
+        ready.forEach(c -> firstByKey.putIfAbsent(c.source.versionKey(), c));
+        List<Change> latest = latestPerRecord(List.copyOf(firstByKey.values()), new Applied[records.size()]);
         if (latest.isEmpty()) {
             return new Ahead(parents, List.of(), null, null, null);
         }
-        // what the transaction will lock, read as committed now
-        Map<String, Xref> known = xrefs(latest.get(0).system, latest, false);
-        List<Change> creates = latest.stream().filter(c -> !known.containsKey(c.externalId)).toList();
+        Set<String> known = new HashSet<>();
+        BulkSql.lookup(jdbc, """
+                select x.external_id from unnest(?) k cross join lateral (
+                  select external_id from xref where entity_type = ? and system = ? and external_id = k limit 1) x""",
+                rs -> {
+                    known.add(rs.getString(1));
+                }, latest.stream().map(c -> c.externalId).toArray(String[]::new), entity.type(), latest.get(0).system);
+        List<Change> creates = latest.stream().filter(c -> !known.contains(c.externalId)).toList();
         List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
         List<UUID> ids = new ArrayList<>(creates.size());
         for (Change c : creates) {
@@ -475,7 +481,12 @@ public class CrmWriter {
         if (ready.isEmpty()) {
             return ready;
         }
-        Map<String, Change> firstByKey = firstPerVersion(ready, out);
+        Map<String, Change> firstByKey = new LinkedHashMap<>();
+        for (Change c : ready) {
+            if (firstByKey.putIfAbsent(c.source.versionKey(), c) != null) {
+                out[c.index] = new Applied(null, Outcome.DUPLICATE);
+            }
+        }
         if (!versionKeys) {
             return List.copyOf(firstByKey.values());
         }
@@ -492,17 +503,6 @@ public class CrmWriter {
             }
         });
         return fresh;
-    }
-
-    /** Each version once, by its key; a version repeated in the batch is a duplicate. */
-    private static Map<String, Change> firstPerVersion(List<Change> ready, Applied[] out) {
-        Map<String, Change> firstByKey = new LinkedHashMap<>();
-        for (Change c : ready) {
-            if (firstByKey.putIfAbsent(c.source.versionKey(), c) != null) {
-                out[c.index] = new Applied(null, Outcome.DUPLICATE);
-            }
-        }
-        return firstByKey;
     }
 
     /** Of several versions of one record in the batch, only the latest is applied; the others are stale. */
@@ -526,11 +526,6 @@ public class CrmWriter {
     }
 
     private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
-        return xrefs(system, changes, true);
-    }
-
-    /** The changes' cross-references, {@code locked} for update or as committed. */
-    private Map<String, Xref> xrefs(String system, List<Change> changes, boolean locked) {
         Map<String, Xref> xrefs = new HashMap<>();
         // One probe of the primary key per key, locking in the order of the keys (sorted: see
         // latestPerRecord). With "external_id = any(?)" the planner, misled by the statistics of a
@@ -539,7 +534,7 @@ public class CrmWriter {
         BulkSql.lookup(jdbc, """
                 select x.external_id, x.crm_id, x.source_changed_at, x.secondary from unnest(?) k cross join lateral (
                   select external_id, crm_id, source_changed_at, secondary from xref
-                  where entity_type = ? and system = ? and external_id = k""" + (locked ? " for update) x" : ") x"),
+                  where entity_type = ? and system = ? and external_id = k for update) x""",
                 rs -> {
                     Timestamp ts = rs.getTimestamp(3);
                     xrefs.put(rs.getString(1), new Xref(rs.getObject(2, UUID.class), ts == null ? null : ts.toInstant(), rs.getBoolean(4)));
