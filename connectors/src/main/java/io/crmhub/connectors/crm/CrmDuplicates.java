@@ -181,7 +181,7 @@ public class CrmDuplicates {
             to = before + 1;
         }
 
-        void indexed(Collection<Subject> indexed, boolean existing) {
+        void wrote(Collection<Subject> indexed, boolean existing) {
             subjects.addAll(indexed);
             if (existing) {
                 indexed.forEach(s -> changed.add(s.id()));
@@ -466,7 +466,7 @@ public class CrmDuplicates {
         }
         List<Subject> subjects = List.copyOf(load(entity, changed.stream().map(UUID::toString).toList()).values());
         index(entity, subjects, true);
-        trail.indexed(subjects, true);
+        trail.wrote(subjects, true);
         recheck(entity, subjects, source);
     }
 
@@ -478,7 +478,7 @@ public class CrmDuplicates {
     /** As {@link #indexNew(CrmEntity, Collection)}, keeping the transaction's {@code trail}. */
     public void indexNew(CrmEntity entity, Collection<Subject> subjects, Trail trail) {
         index(entity, subjects, false);
-        trail.indexed(subjects, false);
+        trail.wrote(subjects, false);
     }
 
     /** Records the blocking keys of created or changed records, replacing their old keys when asked. */

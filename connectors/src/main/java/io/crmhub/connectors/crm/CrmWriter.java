@@ -217,21 +217,15 @@ public class CrmWriter {
         if (duplicates == null) {
             return new Ahead(parents, null, null, null, null);
         }
-        List<Change> ready = changes(records, parents, null, new Applied[records.size()]);
-        Map<String, Change> firstByKey = new LinkedHashMap<>();
-        ready.forEach(c -> firstByKey.putIfAbsent(c.source.versionKey(), c));
-        List<Change> latest = latestPerRecord(List.copyOf(firstByKey.values()), new Applied[records.size()]);
+        Applied[] unused = new Applied[records.size()];
+        List<Change> ready = changes(records, parents, null, unused);
+        List<Change> latest = latestPerRecord(List.copyOf(firstPerVersion(ready, unused).values()), unused);
         if (latest.isEmpty()) {
             return new Ahead(parents, List.of(), null, null, null);
         }
-        Set<String> known = new HashSet<>();
-        BulkSql.lookup(jdbc, """
-                select x.external_id from unnest(?) k cross join lateral (
-                  select external_id from xref where entity_type = ? and system = ? and external_id = k limit 1) x""",
-                rs -> {
-                    known.add(rs.getString(1));
-                }, latest.stream().map(c -> c.externalId).toArray(String[]::new), entity.type(), latest.get(0).system);
-        List<Change> creates = latest.stream().filter(c -> !known.contains(c.externalId)).toList();
+        // what the transaction will lock, read as committed now
+        Map<String, Xref> known = xrefs(latest.get(0).system, latest, false);
+        List<Change> creates = latest.stream().filter(c -> !known.containsKey(c.externalId)).toList();
         List<CrmDuplicates.Subject> subjects = new ArrayList<>(creates.size());
         List<UUID> ids = new ArrayList<>(creates.size());
         for (Change c : creates) {
@@ -481,12 +475,7 @@ public class CrmWriter {
         if (ready.isEmpty()) {
             return ready;
         }
-        Map<String, Change> firstByKey = new LinkedHashMap<>();
-        for (Change c : ready) {
-            if (firstByKey.putIfAbsent(c.source.versionKey(), c) != null) {
-                out[c.index] = new Applied(null, Outcome.DUPLICATE);
-            }
-        }
+        Map<String, Change> firstByKey = firstPerVersion(ready, out);
         if (!versionKeys) {
             return List.copyOf(firstByKey.values());
         }
@@ -503,6 +492,17 @@ public class CrmWriter {
             }
         });
         return fresh;
+    }
+
+    /** Each version once, by its key; a version repeated in the batch is a duplicate. */
+    private static Map<String, Change> firstPerVersion(List<Change> ready, Applied[] out) {
+        Map<String, Change> firstByKey = new LinkedHashMap<>();
+        for (Change c : ready) {
+            if (firstByKey.putIfAbsent(c.source.versionKey(), c) != null) {
+                out[c.index] = new Applied(null, Outcome.DUPLICATE);
+            }
+        }
+        return firstByKey;
     }
 
     /** Of several versions of one record in the batch, only the latest is applied; the others are stale. */
@@ -526,20 +526,39 @@ public class CrmWriter {
     }
 
     private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
+        return xrefs(system, changes, true);
+    }
+
+    /** The changes' cross-references, {@code locked} for update or as committed. */
+    private Map<String, Xref> xrefs(String system, List<Change> changes, boolean locked) {
         Map<String, Xref> xrefs = new HashMap<>();
-        // One probe of the primary key per key, locking in the order of the keys (sorted: see
-        // latestPerRecord). With "external_id = any(?)" the planner, misled by the statistics of a
-        // young table, scanned all of the system's rows instead (20,000 of them per batch in
-        // bench/sync-throughput, 8 ms where 1.4 ms do).
-        BulkSql.lookup(jdbc, """
-                select x.external_id, x.crm_id, x.source_changed_at, x.secondary from unnest(?) k cross join lateral (
-                  select external_id, crm_id, source_changed_at, secondary from xref
-                  where entity_type = ? and system = ? and external_id = k for update) x""",
+        BulkSql.lookup(jdbc, xrefProbe(locked),
                 rs -> {
                     Timestamp ts = rs.getTimestamp(3);
                     xrefs.put(rs.getString(1), new Xref(rs.getObject(2, UUID.class), ts == null ? null : ts.toInstant(), rs.getBoolean(4)));
                 }, changes.stream().map(c -> c.externalId).toArray(String[]::new), entity.type(), system);
         return xrefs;
+    }
+
+    /**
+     * One probe of the cross-reference's primary key per key (an array), locking in the order of
+     * the keys when {@code locked} (sorted: see latestPerRecord). Two things keep it a probe:
+     * <ul>
+     *   <li>not "external_id = any(?)": the planner, misled by the statistics of a young table,
+     *   scanned all of the system's rows instead (20,000 of them per batch in
+     *   bench/sync-throughput, 8 ms where 1.4 ms do);</li>
+     *   <li>the "limit 1" (or the "for update"): without either, the planner may pull the
+     *   subquery up into a join, and on a table never analyzed (a fresh store's first migration)
+     *   it read every cross-reference of the system for each key: a 100,000-account migration
+     *   fell from 1,900 to 130 records/s (found by MigrationCrashIT on the machine's PostgreSQL;
+     *   XrefProbeIT checks the plans).</li>
+     * </ul>
+     */
+    static String xrefProbe(boolean locked) {
+        return """
+                select x.external_id, x.crm_id, x.source_changed_at, x.secondary from unnest(?) k cross join lateral (
+                  select external_id, crm_id, source_changed_at, secondary from xref
+                  where entity_type = ? and system = ? and external_id = k limit 1%s) x""".formatted(locked ? " for update" : "");
     }
 
     private void update(String system, List<Change> updates, Applied[] out) {
