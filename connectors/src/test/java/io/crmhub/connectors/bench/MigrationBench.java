@@ -35,6 +35,7 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,6 +114,14 @@ class MigrationBench {
             for (StepCounts s : report.steps()) {
                 System.out.printf("BENCH %-8s read %,d created %,d merged %,d quarantined %,d missing parent %,d%n", s.name(), s.read(),
                         s.created(), s.merged(), s.quarantined(), s.missingParent());
+            }
+            for (Map<String, Object> k : jdbc.queryForList("""
+                    select entity_type, count(*) as keys, sum(n)::bigint as rows, count(*) filter (where n > 50) as common,
+                           coalesce(sum(n) filter (where n > 50), 0)::bigint as common_rows, coalesce(sum(n - 51) filter (where n > 51), 0)::bigint as beyond
+                    from (select entity_type, key, count(*) as n from match_key group by 1, 2) k group by 1 order by 1""")) {
+                System.out.printf("BENCH blocking keys %-7s %,d rows under %,d keys; %,d keys held by more than 50 records hold %,d rows, "
+                        + "%,d of them beyond the 51st%n", k.get("entity_type"), k.get("rows"), k.get("keys"), k.get("common"),
+                        k.get("common_rows"), k.get("beyond"));
             }
             long finalRows = rows(jdbc, BUSINESS_TABLES);
             double copy = copyAll(crm, BUSINESS_TABLES, "defaults");
