@@ -58,8 +58,8 @@ public class Deduplicator {
     public Decision decide(Profile incoming, List<Profile> candidates) {
         List<Match> matches = new ArrayList<>();
         for (Profile c : candidates) {
-            Match m = matcher.compare(incoming, c);
-            if (m.outcome() != Match.Outcome.DISTINCT) {
+            Match m = matcher.match(incoming, c);
+            if (m != null) {
                 matches.add(m);
             }
         }
@@ -167,8 +167,8 @@ public class Deduplicator {
                     if (j > i && seen[j] != i) {
                         seen[j] = i;
                         comparisons++;
-                        Match m = matcher.compare(a, profiles.get(j));
-                        if (m.outcome() != Match.Outcome.DISTINCT) {
+                        Match m = matcher.match(a, profiles.get(j));
+                        if (m != null) {
                             matches.add(m);
                         }
                     }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -31,8 +32,60 @@ public class Matcher {
     private final Map<String, String> streetWords = new HashMap<>();
     private final Map<String, String> nicknames = new HashMap<>();
 
+    /** The rules the matcher applies, by their names in {@code config/matching.yml}. */
+    enum Rule {
+        ADDRESS_DIFFERENT("address.different"),
+        ADDRESS_SAME("address.same"),
+        BIRTH_CLOSE("birth.close"),
+        BIRTH_DIFFERENT("birth.different"),
+        BIRTH_NEAR("birth.near"),
+        BIRTH_SAME("birth.same"),
+        CITY_SAME("city.same"),
+        COUNTRY_DIFFERENT("country.different"),
+        DOMAIN_DIFFERENT("domain.different"),
+        DOMAIN_SAME("domain.same"),
+        EMAIL_DIFFERENT("email.different"),
+        EMAIL_LOCAL_SAME("email.local-same"),
+        EMAIL_SAME("email.same"),
+        FAMILY_DIFFERENT("family.different"),
+        FAMILY_SAME("family.same"),
+        FAMILY_SIMILAR("family.similar"),
+        GIVEN_DIFFERENT("given.different"),
+        GIVEN_INITIAL("given.initial"),
+        GIVEN_NICKNAME("given.nickname"),
+        GIVEN_SAME("given.same"),
+        GIVEN_SIMILAR("given.similar"),
+        ID_DIFFERENT("id.different"),
+        ID_SAME("id.same"),
+        KIND_DIFFERENT("kind.different"),
+        NAME_ACRONYM("name.acronym"),
+        NAME_CONTAINED("name.contained"),
+        NAME_DIFFERENT("name.different"),
+        NAME_NEAR("name.near"),
+        NAME_PARTIAL("name.partial"),
+        NAME_SAME("name.same"),
+        NAME_SAME_DISTINCTIVE("name.same-distinctive"),
+        NAME_SIMILAR("name.similar"),
+        NAMES_SWAPPED("names.swapped"),
+        PHONE_DIFFERENT("phone.different"),
+        PHONE_SAME("phone.same"),
+        POSTCODE_SAME("postcode.same");
+
+        final String key;
+
+        Rule(String key) {
+            this.key = key;
+        }
+    }
+
+    /** Each rule's points, read once: looking them up by name was a twentieth of a comparison. */
+    private final double[] points = new double[Rule.values().length];
+
     public Matcher(MatchRules rules) {
         this.rules = rules;
+        for (Rule r : Rule.values()) {
+            points[r.ordinal()] = rules.points(r.key);
+        }
         rules.legalForms().forEach((code, spellings) -> {
             for (String s : spellings) {
                 List<String> words = Fold.tokens(s);
@@ -101,21 +154,47 @@ public class Matcher {
 
     public Match compare(Profile a, Profile b) {
         List<Evidence> evidence = new ArrayList<>(8);
-        if (a.organization() && b.organization()) {
-            companyName(a, b, evidence);
-        } else if (!a.organization() && !b.organization()) {
-            personName(a, b, evidence);
-            birth(a, b, evidence);
-        } else {
-            evidence.add(new Evidence("kind.different", rules.points("kind.different"), "a company and a person"));
-        }
-        contact(a, b, evidence);
+        apply(a, b, (rule, detail) -> evidence.add(new Evidence(rule.key, points[rule.ordinal()], detail.get())));
         double score = 0;
         for (Evidence e : evidence) {
             score += e.points();
         }
         score = Math.round(score * 100) / 100.0;
         return new Match(a.id(), b.id(), score, rules.outcome(score), List.copyOf(evidence));
+    }
+
+    /**
+     * {@link #compare} for a pair that is not distinct; null for one that is, known by its score
+     * alone. Most pairs a check compares are distinct, and writing down why (names, scores as
+     * text) was a third of the comparison.
+     */
+    public Match match(Profile a, Profile b) {
+        return rules.outcome(score(a, b)) == Match.Outcome.DISTINCT ? null : compare(a, b);
+    }
+
+    /** The score of {@link #compare}, without its evidence. */
+    private double score(Profile a, Profile b) {
+        double[] score = {0};
+        // the points in the order compare adds them: the same sum
+        apply(a, b, (rule, detail) -> score[0] += points[rule.ordinal()]);
+        return Math.round(score[0] * 100) / 100.0;
+    }
+
+    /** Where the rules that fire go, each with the why, written only if asked. */
+    private interface Verdict {
+        void add(Rule rule, Supplier<String> detail);
+    }
+
+    private void apply(Profile a, Profile b, Verdict evidence) {
+        if (a.organization() && b.organization()) {
+            companyName(a, b, evidence);
+        } else if (!a.organization() && !b.organization()) {
+            personName(a, b, evidence);
+            birth(a, b, evidence);
+        } else {
+            evidence.add(Rule.KIND_DIFFERENT, () -> "a company and a person");
+        }
+        contact(a, b, evidence);
     }
 
     // ---- companies -------------------------------------------------------------------------
@@ -189,18 +268,18 @@ public class Matcher {
         return core.isEmpty() ? all : core;
     }
 
-    private void companyName(Profile a, Profile b, List<Evidence> evidence) {
+    private void companyName(Profile a, Profile b, Verdict evidence) {
         if (a.core().isEmpty() || b.core().isEmpty()) {
             return;
         }
         if (a.compact().equals(b.compact())) {
-            evidence.add(new Evidence("name.same", rules.points("name.same"), "'" + a.compact() + "'"));
+            evidence.add(Rule.NAME_SAME, () -> "'" + a.compact() + "'");
             return;
         }
         Alignment al = align(a, b);
         double dice = 2 * al.matched / (a.totalWeight() + b.totalWeight());
         double containment = al.matched / Math.min(a.totalWeight(), b.totalWeight());
-        String detail = "'" + a.coreText() + "' ~ '" + b.coreText() + "': words agree "
+        Supplier<String> detail = () -> "'" + a.coreText() + "' ~ '" + b.coreText() + "': words agree "
                 + round2(dice) + ", contained " + round2(containment);
         // The same letters cut into words differently ("ST Microelectronic" / "STMicroelectronics").
         boolean longAndClose = a.core().size() != b.core().size()
@@ -208,24 +287,24 @@ public class Matcher {
                 && a.compact().charAt(0) == b.compact().charAt(0)
                 && Similarity.editDistance(a.compact(), b.compact(), 2) <= 2;
         if (acronym(a, b) || acronym(b, a)) {
-            evidence.add(new Evidence("name.acronym", rules.points("name.acronym"),
-                    "'" + a.coreText() + "' ~ '" + b.coreText() + "': initials"));
+            evidence.add(Rule.NAME_ACRONYM,
+                    () -> "'" + a.coreText() + "' ~ '" + b.coreText() + "': initials");
         } else if (al.distinctiveA > 0 && al.distinctiveB > 0 && al.distinctiveMatched == 0 && !longAndClose) {
-            evidence.add(new Evidence("name.different", rules.points("name.different"), detail + ", no distinctive word in common"));
+            evidence.add(Rule.NAME_DIFFERENT, () -> detail.get() + ", no distinctive word in common");
         } else if (dice >= 0.92 || longAndClose) {
-            evidence.add(new Evidence("name.near", rules.points("name.near"), detail));
+            evidence.add(Rule.NAME_NEAR, detail);
         } else if (al.distinctiveMatched > 0 && al.distinctiveMatched == al.distinctiveA && al.distinctiveMatched == al.distinctiveB
                 && al.distinctiveExact) {
-            evidence.add(new Evidence("name.same-distinctive", rules.points("name.same-distinctive"),
-                    detail + ", only generic words differ"));
+            evidence.add(Rule.NAME_SAME_DISTINCTIVE,
+                    () -> detail.get() + ", only generic words differ");
         } else if (dice >= 0.8) {
-            evidence.add(new Evidence("name.similar", rules.points("name.similar"), detail));
+            evidence.add(Rule.NAME_SIMILAR, detail);
         } else if (containment >= 0.99 && al.distinctiveMatched > 0) {
-            evidence.add(new Evidence("name.contained", rules.points("name.contained"), detail));
+            evidence.add(Rule.NAME_CONTAINED, detail);
         } else if (dice >= 0.5 && al.distinctiveMatched > 0) {
-            evidence.add(new Evidence("name.partial", rules.points("name.partial"), detail));
+            evidence.add(Rule.NAME_PARTIAL, detail);
         } else {
-            evidence.add(new Evidence("name.different", rules.points("name.different"), detail));
+            evidence.add(Rule.NAME_DIFFERENT, detail);
         }
     }
 
@@ -320,9 +399,11 @@ public class Matcher {
         return Math.round(x * 100) / 100.0;
     }
 
+    /** Whether a folded word (ASCII letters and digits, see {@link Fold#text}) holds a digit. */
     static boolean hasDigit(String word) {
         for (int i = 0; i < word.length(); i++) {
-            if (Character.isDigit(word.charAt(i))) {
+            char c = word.charAt(i);
+            if (c >= '0' && c <= '9') {
                 return true;
             }
         }
@@ -331,33 +412,33 @@ public class Matcher {
 
     // ---- persons ---------------------------------------------------------------------------
 
-    private void personName(Profile a, Profile b, List<Evidence> evidence) {
+    private void personName(Profile a, Profile b, Verdict evidence) {
         if (a.given() != null && b.given() != null && a.family() != null && b.family() != null
                 && !sameFamily(a.family(), b.family()) && sameFamily(a.given(), b.family()) && sameFamily(a.family(), b.given())) {
-            evidence.add(new Evidence("names.swapped", rules.points("names.swapped"),
-                    a.given() + " " + a.family() + " ~ " + b.given() + " " + b.family()));
+            evidence.add(Rule.NAMES_SWAPPED,
+                    () -> a.given() + " " + a.family() + " ~ " + b.given() + " " + b.family());
             return;
         }
         if (a.given() != null && b.given() != null) {
             if (a.givenRaw().equals(b.givenRaw())) {
-                evidence.add(new Evidence("given.same", rules.points("given.same"), a.givenRaw()));
+                evidence.add(Rule.GIVEN_SAME, () -> a.givenRaw());
             } else if (a.given().equals(b.given())) {
-                evidence.add(new Evidence("given.nickname", rules.points("given.nickname"), a.givenRaw() + " = " + b.givenRaw()));
+                evidence.add(Rule.GIVEN_NICKNAME, () -> a.givenRaw() + " = " + b.givenRaw());
             } else if ((a.givenRaw().length() == 1 || b.givenRaw().length() == 1) && a.givenRaw().charAt(0) == b.givenRaw().charAt(0)) {
-                evidence.add(new Evidence("given.initial", rules.points("given.initial"), a.givenRaw() + " ~ " + b.givenRaw()));
+                evidence.add(Rule.GIVEN_INITIAL, () -> a.givenRaw() + " ~ " + b.givenRaw());
             } else if (Similarity.jaroWinkler(a.givenRaw(), b.givenRaw()) >= 0.88 || scrambled(a.givenRaw(), b.givenRaw())) {
-                evidence.add(new Evidence("given.similar", rules.points("given.similar"), a.givenRaw() + " ~ " + b.givenRaw()));
+                evidence.add(Rule.GIVEN_SIMILAR, () -> a.givenRaw() + " ~ " + b.givenRaw());
             } else {
-                evidence.add(new Evidence("given.different", rules.points("given.different"), a.givenRaw() + " / " + b.givenRaw()));
+                evidence.add(Rule.GIVEN_DIFFERENT, () -> a.givenRaw() + " / " + b.givenRaw());
             }
         }
         if (a.family() != null && b.family() != null) {
             if (a.family().equals(b.family())) {
-                evidence.add(new Evidence("family.same", rules.points("family.same"), a.family()));
+                evidence.add(Rule.FAMILY_SAME, () -> a.family());
             } else if (sameFamily(a.family(), b.family())) {
-                evidence.add(new Evidence("family.similar", rules.points("family.similar"), a.family() + " ~ " + b.family()));
+                evidence.add(Rule.FAMILY_SIMILAR, () -> a.family() + " ~ " + b.family());
             } else {
-                evidence.add(new Evidence("family.different", rules.points("family.different"), a.family() + " / " + b.family()));
+                evidence.add(Rule.FAMILY_DIFFERENT, () -> a.family() + " / " + b.family());
             }
         }
     }
@@ -383,18 +464,18 @@ public class Matcher {
         return java.util.Arrays.equals(x, y);
     }
 
-    private void birth(Profile a, Profile b, List<Evidence> evidence) {
+    private void birth(Profile a, Profile b, Verdict evidence) {
         if (a.birth() == null || b.birth() == null || a.birth().length() != 8 || b.birth().length() != 8) {
             return;
         }
         if (a.birth().equals(b.birth())) {
-            evidence.add(new Evidence("birth.same", rules.points("birth.same"), a.birth()));
+            evidence.add(Rule.BIRTH_SAME, () -> a.birth());
         } else if (nearDate(a.birth(), b.birth())) {
-            evidence.add(new Evidence("birth.near", rules.points("birth.near"), a.birth() + " ~ " + b.birth()));
+            evidence.add(Rule.BIRTH_NEAR, () -> a.birth() + " ~ " + b.birth());
         } else if (Math.abs(Integer.parseInt(a.birth().substring(0, 4)) - Integer.parseInt(b.birth().substring(0, 4))) <= 1) {
-            evidence.add(new Evidence("birth.close", rules.points("birth.close"), a.birth() + " ~ " + b.birth()));
+            evidence.add(Rule.BIRTH_CLOSE, () -> a.birth() + " ~ " + b.birth());
         } else {
-            evidence.add(new Evidence("birth.different", rules.points("birth.different"), a.birth() + " / " + b.birth()));
+            evidence.add(Rule.BIRTH_DIFFERENT, () -> a.birth() + " / " + b.birth());
         }
     }
 
@@ -409,61 +490,64 @@ public class Matcher {
 
     // ---- contact details, shared by companies and persons ----------------------------------
 
-    private void contact(Profile a, Profile b, List<Evidence> evidence) {
+    private void contact(Profile a, Profile b, Verdict evidence) {
         if (a.email() != null && b.email() != null) {
             if (a.email().equals(b.email())) {
-                evidence.add(new Evidence("email.same", rules.points("email.same"), a.email()));
+                evidence.add(Rule.EMAIL_SAME, () -> a.email());
             } else if (!a.organization() && local(a.email()).equals(local(b.email()))) {
-                evidence.add(new Evidence("email.local-same", rules.points("email.local-same"), a.email() + " ~ " + b.email()));
+                evidence.add(Rule.EMAIL_LOCAL_SAME, () -> a.email() + " ~ " + b.email());
             } else {
-                evidence.add(new Evidence("email.different", rules.points("email.different"), a.email() + " / " + b.email()));
+                evidence.add(Rule.EMAIL_DIFFERENT, () -> a.email() + " / " + b.email());
             }
         }
         if (a.organization() && a.domain() != null && b.domain() != null) {
             boolean same = a.domain().equals(b.domain());
-            evidence.add(new Evidence(same ? "domain.same" : "domain.different", rules.points(same ? "domain.same" : "domain.different"),
-                    a.domain() + (same ? "" : " / " + b.domain())));
+            evidence.add(same ? Rule.DOMAIN_SAME : Rule.DOMAIN_DIFFERENT,
+                    () -> a.domain() + (same ? "" : " / " + b.domain()));
         }
         if (a.phone() != null && b.phone() != null) {
             boolean same = a.phone().equals(b.phone());
-            evidence.add(new Evidence(same ? "phone.same" : "phone.different", rules.points(same ? "phone.same" : "phone.different"),
-                    a.phone() + (same ? "" : " / " + b.phone())));
+            evidence.add(same ? Rule.PHONE_SAME : Rule.PHONE_DIFFERENT,
+                    () -> a.phone() + (same ? "" : " / " + b.phone()));
         }
         if (a.country() != null && b.country() != null && !a.country().equals(b.country())) {
-            evidence.add(new Evidence("country.different", rules.points("country.different"), a.country() + " / " + b.country()));
+            evidence.add(Rule.COUNTRY_DIFFERENT, () -> a.country() + " / " + b.country());
         }
         address(a, b, evidence);
         a.ids().forEach((system, id) -> {
             String other = b.ids().get(system);
             if (other != null) {
                 boolean same = other.equals(id);
-                evidence.add(new Evidence(same ? "id.same" : "id.different", rules.points(same ? "id.same" : "id.different"),
-                        system + " " + id + (same ? "" : " / " + other)));
+                evidence.add(same ? Rule.ID_SAME : Rule.ID_DIFFERENT,
+                        () -> system + " " + id + (same ? "" : " / " + other));
             }
         });
     }
 
-    private void address(Profile a, Profile b, List<Evidence> evidence) {
+    private void address(Profile a, Profile b, Verdict evidence) {
         boolean samePostcode = a.postcode() != null && a.postcode().equals(b.postcode());
         if (!a.street().isEmpty() && !b.street().isEmpty()) {
             String sa = a.streetCompact();
             String sb = b.streetCompact();
-            boolean sameStreet = sa.equals(sb) || Similarity.jaroWinkler(sa, sb) >= 0.9;
             boolean sameHouse = a.houseNumber() != null && a.houseNumber().equals(b.houseNumber());
-            if (sameStreet && (sameHouse || (a.houseNumber() == null && b.houseNumber() == null))) {
-                evidence.add(new Evidence("address.same", rules.points("address.same"),
-                        (a.houseNumber() == null ? "" : a.houseNumber() + " ") + String.join(" ", a.street())));
-            } else if (!sameStreet && (samePostcode || (a.city() != null && a.city().equals(b.city())))) {
-                evidence.add(new Evidence("address.different", rules.points("address.different"),
-                        String.join(" ", a.street()) + " / " + String.join(" ", b.street())));
+            boolean houses = sameHouse || (a.houseNumber() == null && b.houseNumber() == null);
+            boolean near = samePostcode || (a.city() != null && a.city().equals(b.city()));
+            // the streets' similarity only where it decides something: most pairs differ in both
+            boolean sameStreet = (houses || near) && (sa.equals(sb) || Similarity.jaroWinkler(sa, sb) >= 0.9);
+            if (sameStreet && houses) {
+                evidence.add(Rule.ADDRESS_SAME,
+                        () -> (a.houseNumber() == null ? "" : a.houseNumber() + " ") + String.join(" ", a.street()));
+            } else if (!sameStreet && near) {
+                evidence.add(Rule.ADDRESS_DIFFERENT,
+                        () -> String.join(" ", a.street()) + " / " + String.join(" ", b.street()));
             }
         }
         if (samePostcode) {
-            evidence.add(new Evidence("postcode.same", rules.points("postcode.same"), a.postcode()));
+            evidence.add(Rule.POSTCODE_SAME, () -> a.postcode());
         }
         if (a.city() != null && b.city() != null) {
             if (a.city().equals(b.city()) || Similarity.jaroWinkler(a.city(), b.city()) >= 0.92) {
-                evidence.add(new Evidence("city.same", rules.points("city.same"), a.city()));
+                evidence.add(Rule.CITY_SAME, () -> a.city());
             }
         }
     }

@@ -116,6 +116,36 @@ class MatcherTest {
     }
 
     @Test
+    void matchIsCompareForEveryPairThatIsNotDistinctAndNullForEveryOtherPair() {
+        List<Party> parties = List.of(
+                Party.organization("a", "Acme Products Europe", "https://www.acme.example/about", null, "+49 221 1234567", "Main St 1", "50667", "Köln", "DE"),
+                Party.organization("b", "Acme Products", "acme.example", null, "0221 1234567", "Main Street 1", "50667", "Koeln", "DE"),
+                Party.organization("c", "ACME PRODUCTS LTD", null, "info@acme.example", null, "Main St 2", null, "Köln", "FR"),
+                Party.organization("d", "Beta Products", null, null, "+49 221 1234567", null, "50667", null, "DE"),
+                org("e", "The Acme Products Group"), org("f", "Acme Prodcts Inc"), org("g", "Stripe"), org("h", "Strix"),
+                Party.person("1", "Robert", "Miller", "1970-03-14", "bob@miller.example", null, null, null, null, null),
+                Party.person("2", "Bob", "Miller", "19700314", null, null, null, null, null, null),
+                Party.person("3", "Miller", "Robert", "1970-03-41", "bob@miller.example", null, null, null, null, null),
+                Party.person("4", "Robert", "Miler", "1985-11-02", null, null, null, null, null, null));
+        int alike = 0;
+        for (Party x : parties) {
+            for (Party y : parties) {
+                Profile a = matcher.profile(x);
+                Profile b = matcher.profile(y);
+                Match full = matcher.compare(a, b);
+                Match m = matcher.match(a, b);
+                if (full.outcome() == Match.Outcome.DISTINCT) {
+                    assertThat(m).as(full.explain()).isNull();
+                } else {
+                    assertThat(m).as(full.explain()).isEqualTo(full);
+                    alike++;
+                }
+            }
+        }
+        assertThat(alike).as("pairs not distinct, the record itself included").isGreaterThan(parties.size());
+    }
+
+    @Test
     void twoEquallyGoodCandidatesGoToReviewNotToAnAutomaticPick() {
         Deduplicator dedup = new Deduplicator(matcher);
         Profile incoming = matcher.profile(org("new", "Acme Products Inc"));
