@@ -547,7 +547,8 @@ public class CrmWriter {
      *   <li>not "external_id = any(?)": the planner, misled by the statistics of a young table,
      *   scanned all of the system's rows instead (20,000 of them per batch in
      *   bench/sync-throughput, 8 ms where 1.4 ms do);</li>
-     *   <li>the "limit 1" (or the "for update"): without either, the planner may pull the
+     *   <li>the "limit 1" (or the "for update", as the transaction's probe has always been
+     *   written): without either, the planner may pull the
      *   subquery up into a join, and on a table never analyzed (a fresh store's first migration)
      *   it read every cross-reference of the system for each key: a 100,000-account migration
      *   fell from 1,900 to 130 records/s (found by MigrationCrashIT on the machine's PostgreSQL;
@@ -558,7 +559,7 @@ public class CrmWriter {
         return """
                 select x.external_id, x.crm_id, x.source_changed_at, x.secondary from unnest(?) k cross join lateral (
                   select external_id, crm_id, source_changed_at, secondary from xref
-                  where entity_type = ? and system = ? and external_id = k limit 1%s) x""".formatted(locked ? " for update" : "");
+                  where entity_type = ? and system = ? and external_id = k %s) x""".formatted(locked ? "for update" : "limit 1");
     }
 
     private void update(String system, List<Change> updates, Applied[] out) {
