@@ -261,7 +261,7 @@ public class CrmWriter {
         if (latest.stream().anyMatch(c -> !c.system.equals(system))) {
             throw new IllegalArgumentException("a batch holds the changes of one source system");
         }
-        Map<String, Xref> xrefs = lockXrefs(system, latest);
+        Map<String, Xref> xrefs = xrefs(system, latest, true);
         List<Change> creates = new ArrayList<>();
         List<Change> updates = new ArrayList<>();
         for (Change c : latest) {
@@ -523,10 +523,6 @@ public class CrmWriter {
         // A fixed lock order: instances working on overlapping batches cannot deadlock.
         sorted.sort(Comparator.comparing(c -> c.externalId));
         return sorted;
-    }
-
-    private Map<String, Xref> lockXrefs(String system, List<Change> changes) {
-        return xrefs(system, changes, true);
     }
 
     /** The changes' cross-references, {@code locked} for update or as committed. */

@@ -159,7 +159,7 @@ public class Matcher {
         for (Evidence e : evidence) {
             score += e.points();
         }
-        score = Math.round(score * 100) / 100.0;
+        score = round2(score);
         return new Match(a.id(), b.id(), score, rules.outcome(score), List.copyOf(evidence));
     }
 
@@ -177,7 +177,7 @@ public class Matcher {
         double[] score = {0};
         // the points in the order compare adds them: the same sum
         apply(a, b, (rule, detail) -> score[0] += points[rule.ordinal()]);
-        return Math.round(score[0] * 100) / 100.0;
+        return round2(score[0]);
     }
 
     /** Where the rules that fire go, each with the why, written only if asked. */
