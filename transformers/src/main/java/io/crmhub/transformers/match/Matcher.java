@@ -165,8 +165,9 @@ public class Matcher {
 
     /**
      * {@link #compare} for a pair that is not distinct; null for one that is, known by its score
-     * alone. Most pairs a check compares are distinct (50-100 candidates per incoming account in a
-     * migration), and writing down why for each (names, scores as text) was work thrown away.
+     * alone. Most pairs a check compares are distinct (an incoming record meets every candidate
+     * under its keys, up to max-candidates-per-key each), and writing down why for each (names,
+     * scores as text) was work thrown away.
      */
     public Match match(Profile a, Profile b) {
         return rules.outcome(score(a, b)) == Match.Outcome.DISTINCT ? null : compare(a, b);
