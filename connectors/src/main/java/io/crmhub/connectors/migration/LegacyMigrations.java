@@ -55,6 +55,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs legacy migrations: each step's source streamed in batches through the mapping (scrub and
@@ -342,6 +343,9 @@ public class LegacyMigrations implements AutoCloseable {
         long lastLog = System.nanoTime();
         /** What the last committed batch did to the duplicate check's index (null: no batch yet). */
         CrmDuplicates.Indexed indexed;
+        /** The step's records checked for duplicates ahead of their transaction, and the candidates they were compared with. */
+        final LongAdder checked = new LongAdder();
+        final LongAdder candidates = new LongAdder();
 
         Context(MigrationJob job, Run run, Instant version, CrmDuplicates duplicates) {
             this.job = job;
@@ -398,6 +402,8 @@ public class LegacyMigrations implements AutoCloseable {
             source.skip(c.progress.current().position());
             reading.run();
             c.stepStartedNanos = System.nanoTime();
+            c.checked.reset();
+            c.candidates.reset();
             double doneAtStart = source.done();
             // shown as running from the step's start: also what a first batch may wait for
             logProgress(c, step, source, doneAtStart, false);
@@ -445,8 +451,10 @@ public class LegacyMigrations implements AutoCloseable {
                 }
             }
             logProgress(c, step, source, doneAtStart, true);
-            LOG.info("Migration {} step {}: the writer waited {} s of {} s for batches read ahead", c.job.name(), step.name(),
-                    Math.round(waited / 1e8) / 10.0, Math.round((System.nanoTime() - c.stepStartedNanos) / 1e8) / 10.0);
+            LOG.info("Migration {} step {}: the writer waited {} s of {} s for batches read ahead; their duplicate check compared "
+                            + "{} new records with {} candidates ({} per record)", c.job.name(), step.name(),
+                    Math.round(waited / 1e8) / 10.0, Math.round((System.nanoTime() - c.stepStartedNanos) / 1e8) / 10.0,
+                    c.checked.sum(), c.candidates.sum(), c.checked.sum() == 0 ? 0 : Math.round(10.0 * c.candidates.sum() / c.checked.sum()) / 10.0);
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
         }
@@ -536,7 +544,12 @@ public class LegacyMigrations implements AutoCloseable {
             return batch;
         }
         try {
-            return batch.with(writer.readAhead(batch.valid()));
+            CrmWriter.Ahead ahead = writer.readAhead(batch.valid());
+            if (ahead != null && ahead.checked() != null) {
+                c.checked.add(ahead.checked().compared().size());
+                ahead.checked().compared().forEach(ids -> c.candidates.add(ids.size()));
+            }
+            return batch.with(ahead);
         } catch (RuntimeException e) {
             if (!Outages.isOutage(e)) {
                 throw e;
