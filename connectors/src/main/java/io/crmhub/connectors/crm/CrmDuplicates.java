@@ -12,6 +12,9 @@ import io.crmhub.transformers.match.Party;
 import io.crmhub.transformers.match.Profile;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,7 +40,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public class CrmDuplicates {
 
     private static final BulkSql INSERT_KEYS = BulkSql.insert("match_key",
-            List.of(new Col("entity_type", "text"), new Col("key", "text"), new Col("crm_id", "uuid")));
+            List.of(new Col("key_hash", "bigint"), new Col("crm_id", "uuid")));
+
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required of every Java platform", e);
+        }
+    });
 
     /** Proposals kept per record: a record with dozens of possible duplicates is not reviewed pair by pair. */
     static final int MAX_PROPOSALS = 5;
@@ -495,7 +506,7 @@ public class CrmDuplicates {
         for (Subject s : subjects) {
             for (String key : s.keys()) {
                 if (!common.contains(key)) {
-                    rows.add(new Object[]{entity.type(), key, s.id()});
+                    rows.add(new Object[]{keyHash(entity.type(), key), s.id()});
                 }
             }
         }
@@ -581,12 +592,34 @@ public class CrmDuplicates {
         return byKey;
     }
 
-    /** The records holding each key in {@code match_key}, at most {@code limit} per key, one index look-up each. */
+    /**
+     * The records holding each key in {@code match_key}, at most {@code limit} per key, one index
+     * look-up each. The store holds the keys' hashes: each row comes back with its key's position.
+     */
     private void holders(CrmEntity entity, String[] keys, int limit, java.util.function.BiConsumer<String, String> keyAndId) {
+        long[] hashes = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            hashes[i] = keyHash(entity.type(), keys[i]);
+        }
         BulkSql.lookup(jdbc, """
-                select k, m.crm_id::text from unnest(?) k
-                cross join lateral (select crm_id from match_key where entity_type = ? and key = k limit ?) m""",
-                rs -> keyAndId.accept(rs.getString(1), rs.getString(2)), keys, entity.type(), limit);
+                select k.i, m.crm_id::text from unnest(cast(? as bigint[])) with ordinality k(h, i)
+                cross join lateral (select crm_id from match_key where key_hash = k.h limit ?) m""",
+                rs -> keyAndId.accept(keys[rs.getInt(1) - 1], rs.getString(2)), hashes, limit);
+    }
+
+    /**
+     * A blocking key as {@code match_key} stores it: the first 64 bits of the MD5 of
+     * {@code entityType:key} in UTF-8, as the store's {@code blocking_key_hash} computes it (V15).
+     * Keys of different entity types never share a hash but by accident, and an accident only
+     * brings the matcher a candidate it finds distinct.
+     */
+    static long keyHash(String entityType, String key) {
+        byte[] digest = MD5.get().digest((entityType + ':' + key).getBytes(StandardCharsets.UTF_8));
+        long hash = 0;
+        for (int i = 0; i < Long.BYTES; i++) {
+            hash = hash << 8 | (digest[i] & 0xff);
+        }
+        return hash;
     }
 
     /**

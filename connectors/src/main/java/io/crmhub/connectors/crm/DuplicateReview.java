@@ -218,7 +218,7 @@ public class DuplicateReview {
         moved.put("openConflicts", jdbc.update("update sync_conflict set crm_id = ? where entity_type = ? and crm_id = ? and status = 'OPEN'",
                 survivor, type, merged));
         jdbc.update("delete from field_edit where entity_type = ? and crm_id = ?", type, merged);
-        jdbc.update("delete from match_key where entity_type = ? and crm_id = ?", type, merged);
+        jdbc.update("delete from match_key where crm_id = ?", merged);
         // Proposals about the merged record are closed; the survivor is checked again below.
         jdbc.update("""
                 update duplicate_candidate set status = 'MERGED', decided_by = ?, decided_at = now()
