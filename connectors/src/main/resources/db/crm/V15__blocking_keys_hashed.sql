@@ -5,8 +5,8 @@
 -- compared as strings. A record's keys are computed again from its values whenever they are
 -- needed, so the text is never read back: the store only has to find the records under a key.
 -- A 64-bit hash of entity type and key does that with an entry of fixed size compared as an
--- integer. Two different keys on one hash (about one pair in 10^12 at 5 million keys) only add a
--- candidate that the matcher then compares, and finds distinct: never a link.
+-- integer. Two different keys on one hash (among 5 million keys, the chance that any two share one
+-- is below one in a million) only add a candidate that the matcher then compares like any other.
 --
 -- The hash is the first 64 bits of the MD5 of "entity_type:key" in UTF-8, the same in SQL (this
 -- function, for operators and for the rows below) and in the hub (CrmDuplicates.keyHash).

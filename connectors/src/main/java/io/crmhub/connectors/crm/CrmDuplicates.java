@@ -611,7 +611,7 @@ public class CrmDuplicates {
      * A blocking key as {@code match_key} stores it: the first 64 bits of the MD5 of
      * {@code entityType:key} in UTF-8, as the store's {@code blocking_key_hash} computes it (V15).
      * Keys of different entity types never share a hash but by accident, and an accident only
-     * brings the matcher a candidate it finds distinct.
+     * brings the matcher one more candidate to compare.
      */
     static long keyHash(String entityType, String key) {
         byte[] digest = MD5.get().digest((entityType + ':' + key).getBytes(StandardCharsets.UTF_8));

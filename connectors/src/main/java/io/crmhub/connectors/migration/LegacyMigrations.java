@@ -451,10 +451,12 @@ public class LegacyMigrations implements AutoCloseable {
                 }
             }
             logProgress(c, step, source, doneAtStart, true);
+            long checked = c.checked.sum();
+            long candidates = c.candidates.sum();
             LOG.info("Migration {} step {}: the writer waited {} s of {} s for batches read ahead; their duplicate check compared "
                             + "{} new records with {} candidates ({} per record)", c.job.name(), step.name(),
                     Math.round(waited / 1e8) / 10.0, Math.round((System.nanoTime() - c.stepStartedNanos) / 1e8) / 10.0,
-                    c.checked.sum(), c.candidates.sum(), c.checked.sum() == 0 ? 0 : Math.round(10.0 * c.candidates.sum() / c.checked.sum()) / 10.0);
+                    checked, candidates, checked == 0 ? 0 : Math.round(10.0 * candidates / checked) / 10.0);
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
         }
