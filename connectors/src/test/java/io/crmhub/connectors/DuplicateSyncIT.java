@@ -432,7 +432,7 @@ class DuplicateSyncIT {
         assertThat(ahead.checked().decisions()).extracting(Deduplicator.Decision::kind).as("what the store held before the first batch")
                 .containsExactly(Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.NEW, Deduplicator.Decision.Kind.LINK,
                         Deduplicator.Decision.Kind.LINK);
-        CrmWriter.Batch written = tx.execute(s -> w.writer.applyInTransaction(first, aheadOfFirst, null));
+        CrmWriter.Batch written = tx.execute(s -> w.writer.applyInTransaction(first, aheadOfFirst, (CrmWriter.Before) null));
         assertThat(written.applied()).extracting(CrmWriter.Applied::outcome)
                 .containsExactly(CrmWriter.Outcome.CREATED, CrmWriter.Outcome.UPDATED, CrmWriter.Outcome.UPDATED);
 
@@ -458,7 +458,7 @@ class DuplicateSyncIT {
         // not this writer's previous batch: another hub's, say
         assertThat(accounts.apply(account("RB-2", "QUILLON MARINE B.V.", t)).count(Outcome.CREATED)).isEqualTo(1);
 
-        assertThatThrownBy(() -> tx.execute(s -> w.writer.applyInTransaction(batch, ahead, null)))
+        assertThatThrownBy(() -> tx.execute(s -> w.writer.applyInTransaction(batch, ahead, (CrmWriter.Before) null)))
                 .isInstanceOf(ConcurrentDuplicateException.class).hasMessageContaining(crmId("RB-2"));
         assertThat(w.writer.applyAll(batch)).extracting(CrmWriter.Applied::outcome).as("tried again, it reads for itself")
                 .containsExactly(CrmWriter.Outcome.LINKED);

@@ -167,14 +167,31 @@ public class CrmDuplicates {
 
         public static final Indexed NOTHING = new Indexed(-1, -1, List.of(), Set.of());
 
-        /** Whether a check that read the epoch {@code epoch} saw this transaction's commit, or there was nothing to see. */
+        /**
+         * Whether a check that read the epoch {@code epoch} saw this transaction's commit, or there
+         * was nothing to see: the epoch only grows, and this commit left it at {@code to}.
+         */
         boolean seenBy(long epoch) {
-            return from < 0 || epoch == to;
+            return from < 0 || epoch >= to;
         }
 
-        /** Whether this transaction's commit is the only one between the epochs {@code checked} and {@code now}. */
-        boolean onlyCommitBetween(long checked, long now) {
-            return from >= 0 && from == checked && to == now;
+        /**
+         * Whether the commits between the epochs {@code checked} and {@code now} are exactly those
+         * of {@code writer}'s transactions (in their order; those a check at {@code checked} saw,
+         * or that indexed nothing, aside): then no other writer committed in between.
+         */
+        static boolean onlyCommitsBetween(List<Indexed> writer, long checked, long now) {
+            long at = checked;
+            for (Indexed p : writer) {
+                if (p.seenBy(checked)) {
+                    continue;
+                }
+                if (p.from != at) {
+                    return false;
+                }
+                at = p.to;
+            }
+            return at == now;
         }
     }
 
@@ -298,6 +315,26 @@ public class CrmDuplicates {
      * may have left a key the check found too common, which would then say something again.
      */
     public Checked after(Indexed previous, List<Subject> incoming, Checked ahead) {
+        return after(List.of(previous), incoming, ahead);
+    }
+
+    /**
+     * As {@link #after(Indexed, List, Checked)}, brought up to several of the writer's
+     * transactions, in the order they committed; null when that cannot be told without the store.
+     * The same {@code ahead} when none of them changes a decision or what it was made on.
+     */
+    public Checked after(List<Indexed> previous, List<Subject> incoming, Checked ahead) {
+        Checked checked = ahead;
+        for (Indexed p : previous) {
+            checked = afterOne(p, incoming, checked);
+            if (checked == null) {
+                return null;
+            }
+        }
+        return checked;
+    }
+
+    private Checked afterOne(Indexed previous, List<Subject> incoming, Checked ahead) {
         if (previous.seenBy(ahead.epoch())) {
             return ahead;
         }
@@ -377,20 +414,20 @@ public class CrmDuplicates {
      * As {@link #confirm(CrmEntity, Checked, Collection, Collection, String)}, for a check made
      * ahead of its transaction while the writer's previous transaction still wrote.
      *
-     * @param previous what the writer's previous transaction indexed, when the check was made
-     *                 before it committed and then brought up to it ({@link #after}): if its
-     *                 commit is the only one since the check, there is nothing to look at either
-     *                 (null: the check was made in this transaction)
+     * @param previous what the writer's earlier transactions indexed, in their order, when the
+     *                 check was made before they committed and then brought up to them
+     *                 ({@link #after}): if their commits are the only ones since the check, there
+     *                 is nothing to look at either (null: the check was made in this transaction)
      * @param trail    this transaction's moves of the epoch
      */
     public void confirm(CrmEntity entity, Checked checked, Collection<Subject> created, Collection<UUID> ours, String source,
-                        Indexed previous, Trail trail) {
+                        List<Indexed> previous, Trail trail) {
         if (!lockKeys || created.isEmpty()) {
             return;
         }
         long before = advanceEpoch();
         trail.moved(before);
-        if (before == checked.epoch() || previous != null && previous.onlyCommitBetween(checked.epoch(), before)) {
+        if (before == checked.epoch() || previous != null && Indexed.onlyCommitsBetween(previous, checked.epoch(), before)) {
             return;
         }
         Set<String> keys = new java.util.TreeSet<>();

@@ -68,6 +68,10 @@ public class CrmWriter {
         LINKED
     }
 
+    /** The outcomes that wrote the record's values (the others at most its cross-reference). */
+    private static final Set<Outcome> WRITES_RECORD = java.util.EnumSet.of(Outcome.CREATED, Outcome.UPDATED, Outcome.CONFLICT,
+            Outcome.LINKED);
+
     /** The CRM record concerned (null for a duplicate or a waiting record) and what happened to it. */
     public record Applied(UUID crmId, Outcome outcome) {
     }
@@ -184,7 +188,7 @@ public class CrmWriter {
      * again when it ends in {@link ConcurrentDuplicateException}.
      */
     public List<Applied> applyInTransaction(List<MappedRecord> records) {
-        return applyInTransaction(records, null, null).applied();
+        return applyInTransaction(records, null, (Before) null).applied();
     }
 
     /** What a batch's transaction did: each record's outcome, and what it did to the duplicate check's index. */
@@ -246,6 +250,40 @@ public class CrmWriter {
      * another writer created meanwhile, say) the check is made again here.
      */
     public Batch applyInTransaction(List<MappedRecord> records, Ahead ahead, CrmDuplicates.Indexed previous) {
+        return applyInTransaction(records, ahead, previous == null ? null : new Before(List.of(previous), null));
+    }
+
+    /**
+     * The writer's transactions before this one that a check read ahead may not have seen: those
+     * that committed, in their order, and the one still writing beside this transaction (null:
+     * none), whose commit {@code beside} awaits and returns.
+     */
+    public record Before(List<CrmDuplicates.Indexed> committed, java.util.function.Supplier<Batch> beside) {
+    }
+
+    /**
+     * This batch depends on the writer's transaction beside it: its check's decisions, or a record
+     * both write, would not be what they are after that transaction's commit. Nothing of this
+     * transaction may stay: the caller rolls it back, and applies the batch again once the other
+     * committed.
+     */
+    public static final class DependsOnBatchBeside extends RuntimeException {
+
+        public DependsOnBatchBeside(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * As {@link #applyInTransaction(List)}, with what was {@linkplain #readAhead read ahead} for
+     * the batch, and the writer's transactions before it ({@code before}: null when none ran while
+     * the batch was read ahead). With one still writing beside it ({@link Before#beside}), this
+     * transaction writes meanwhile, as if that one had committed first, and before its commit turn
+     * awaits it and makes sure it does not depend on it: nothing the other wrote changes this
+     * one's decisions ({@link CrmDuplicates#after}), and no record is written by both; else it
+     * throws {@link DependsOnBatchBeside}. Its commit must come after the other's.
+     */
+    public Batch applyInTransaction(List<MappedRecord> records, Ahead ahead, Before before) {
         requireValid(records);
         if (records.isEmpty()) {
             return new Batch(List.of(), CrmDuplicates.Indexed.NOTHING);
@@ -277,9 +315,13 @@ public class CrmWriter {
                 updates.add(c);
             }
         }
-        CrmDuplicates.Checked checked = duplicates == null ? null : checkedAhead(creates, ahead, previous);
+        List<CrmDuplicates.Indexed> committed = before == null ? null : before.committed();
+        CrmDuplicates.Checked checked = duplicates == null ? null : checkedAhead(creates, ahead, committed);
         boolean checkedAhead = checked != null;
         if (duplicates != null && checked == null) {
+            if (before != null && before.beside() != null && !creates.isEmpty()) {
+                throw new DependsOnBatchBeside("its duplicate check is made in its transaction, which does not see the batch beside it");
+            }
             checked = checkDuplicates(creates);
         }
         List<Change> links = new ArrayList<>();
@@ -292,7 +334,10 @@ public class CrmWriter {
         link(system, links, out);
         CrmDuplicates.Trail trail = new CrmDuplicates.Trail();
         if (duplicates != null) {
-            afterWrites(system, updates, creates, links, checked, checkedAhead ? previous : null, trail, out);
+            afterWrites(system, updates, creates, links, checked, checkedAhead ? ahead.subjects() : null,
+                    checkedAhead ? committed : null, before, trail, out);
+        } else if (before != null && before.beside() != null) {
+            besideAwaited(before, updates, links);
         }
         return new Batch(List.of(out), trail.indexed());
     }
@@ -311,7 +356,7 @@ public class CrmWriter {
      * after the check read the store ({@link CrmDuplicates#after}); null if the check was made for
      * other records than those this transaction creates, or cannot be brought up.
      */
-    private CrmDuplicates.Checked checkedAhead(List<Change> creates, Ahead ahead, CrmDuplicates.Indexed previous) {
+    private CrmDuplicates.Checked checkedAhead(List<Change> creates, Ahead ahead, List<CrmDuplicates.Indexed> previous) {
         if (ahead == null || ahead.creates() == null || ahead.creates().size() != creates.size() || creates.isEmpty()) {
             return null;
         }
@@ -389,8 +434,8 @@ public class CrmWriter {
      * that no other writer created one of the new records meanwhile.
      */
     private void afterWrites(String system, List<Change> updates, List<Change> creates, List<Change> links,
-                             CrmDuplicates.Checked checked, CrmDuplicates.Indexed previous, CrmDuplicates.Trail trail,
-                             Applied[] out) {
+                             CrmDuplicates.Checked checked, List<CrmDuplicates.Subject> checkedAhead,
+                             List<CrmDuplicates.Indexed> previous, Before before, CrmDuplicates.Trail trail, Applied[] out) {
         List<CrmDuplicates.Subject> created = new ArrayList<>(creates.size());
         List<Match> proposals = new ArrayList<>();
         for (Change c : creates) {
@@ -399,6 +444,17 @@ public class CrmWriter {
         }
         duplicates.indexNew(entity, created, trail);
         duplicates.propose(entity, proposals, system);
+        if (before != null && before.beside() != null) {
+            // from here on this transaction reads what the one beside it committed
+            CrmDuplicates.Indexed beside = besideAwaited(before, updates, links).indexed();
+            if (checkedAhead != null && duplicates.after(List.of(beside), checkedAhead, checked) != checked) {
+                throw new DependsOnBatchBeside("the batch beside it indexed records its duplicate check would have compared");
+            }
+            if (previous != null) {
+                previous = new ArrayList<>(previous);
+                previous.add(beside);
+            }
+        }
         // Only a change the duplicate check can see moves keys or decisions: new credit terms or a
         // new status (most of a running sync's updates) leave both as they are.
         Set<UUID> changed = new HashSet<>();
@@ -407,6 +463,24 @@ public class CrmWriter {
         Set<UUID> ours = new HashSet<>(changed);
         creates.forEach(c -> ours.add(c.crmId));
         duplicates.confirm(entity, checked, created, ours, system, previous, trail);
+    }
+
+    /**
+     * Awaits the commit of the transaction beside this one; throws {@link DependsOnBatchBeside}
+     * when it wrote a record this one read to update or link to: this one read it before.
+     */
+    private static Batch besideAwaited(Before before, List<Change> updates, List<Change> links) {
+        Batch beside = before.beside().get();
+        Set<UUID> written = new HashSet<>();
+        beside.applied().forEach(a -> {
+            if (a.crmId() != null && WRITES_RECORD.contains(a.outcome())) {
+                written.add(a.crmId());
+            }
+        });
+        if (java.util.stream.Stream.concat(updates.stream(), links.stream()).anyMatch(c -> written.contains(c.crmId))) {
+            throw new DependsOnBatchBeside("the batch beside it wrote a record it changes");
+        }
+        return beside;
     }
 
     /** Resolves pointer fields to CRM ids; a record with an unknown parent waits. */

@@ -51,6 +51,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -346,6 +347,12 @@ public class LegacyMigrations implements AutoCloseable {
         /** The step's records checked for duplicates ahead of their transaction, and the candidates they were compared with. */
         final LongAdder checked = new LongAdder();
         final LongAdder candidates = new LongAdder();
+        /** The step's batches written beside the one before them, and those written again after it (they depended on it). */
+        final LongAdder besideWritten = new LongAdder();
+        final LongAdder besideAgain = new LongAdder();
+        /** The step's time reading and scrubbing its batches, and reading ahead in the store for them (parents, the check). */
+        final LongAdder readingNanos = new LongAdder();
+        final LongAdder checkingNanos = new LongAdder();
 
         Context(MigrationJob job, Run run, Instant version, CrmDuplicates duplicates) {
             this.job = job;
@@ -404,6 +411,10 @@ public class LegacyMigrations implements AutoCloseable {
             c.stepStartedNanos = System.nanoTime();
             c.checked.reset();
             c.candidates.reset();
+            c.besideWritten.reset();
+            c.besideAgain.reset();
+            c.readingNanos.reset();
+            c.checkingNanos.reset();
             double doneAtStart = source.done();
             // shown as running from the step's start: also what a first batch may wait for
             logProgress(c, step, source, doneAtStart, false);
@@ -412,16 +423,27 @@ public class LegacyMigrations implements AutoCloseable {
             // while a batch is written, the next one's reads in the CRM store are made (its
             // parents, its duplicate check), and the one after it is read, scrubbed and validated.
             Callable<Prepared> readBatch = () -> {
+                long started = System.nanoTime();
                 List<List<CsvRecords.Row>> batch = new ArrayList<>(c.job.batchSize());
                 while (batch.size() < c.job.batchSize() && records.hasNext()) {
                     batch.add(records.next());
                 }
-                return batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
+                Prepared prepared = batch.isEmpty() ? null : prepare(step, mapper, batch, c.version, scattered);
+                c.readingNanos.add(System.nanoTime() - started);
+                return prepared;
             };
             Future<Prepared> read = executor.submit(readBatch);
             Future<Prepared> next = readingAhead(c, writer, read);
             read = readAfter(read, readBatch);
             long waited = 0;
+            // A real run may write two batches at once, each in its transaction, committed in
+            // order: a batch goes beside the one before when it does not depend on it (see
+            // beside), else after its commit, as with one writer. The check read ahead next is
+            // started once the batches a batch written now cannot go beside have committed.
+            boolean two = !c.run.dryRun() && c.job.writers() > 1;
+            Writing last = null;
+            java.util.ArrayDeque<Writing> open = new java.util.ArrayDeque<>();
+            java.util.ArrayDeque<Writing> recent = new java.util.ArrayDeque<>();
             try {
                 while (true) {
                     long before = System.nanoTime();
@@ -430,15 +452,42 @@ public class LegacyMigrations implements AutoCloseable {
                     if (batch == null) {
                         break;
                     }
+                    boolean besideLast = two && last != null && beside(step, last.batch, batch);
+                    while (open.size() > (besideLast ? 1 : 0)) {
+                        settled(c, open.poll(), recent);
+                    }
                     next = readingAhead(c, writer, read);
                     read = readAfter(read, readBatch);
-                    apply(c, step, writer, batch);
+                    if (two) {
+                        Writing w = new Writing(batch);
+                        Writing after = last;
+                        List<Writing> committed = List.copyOf(recent);
+                        executor.submit(() -> write(c, step, writer, w, after, besideLast, committed));
+                        open.add(w);
+                        last = w;
+                    } else {
+                        apply(c, step, writer, batch);
+                    }
                     logProgress(c, step, source, doneAtStart, false);
                     if (Thread.currentThread().isInterrupted()) {
                         throw Abandon.stopping();
                     }
                 }
+                while (!open.isEmpty()) {
+                    settled(c, open.poll(), recent);
+                }
             } finally {
+                // No transaction of the step stays open once it ends, and the run's progress is
+                // that of its last commit: a step opened again (its source was out) reads on after it.
+                boolean inOrder = true;
+                for (Writing w : open) {
+                    Pending p = w.committed.handle((done, e) -> done).join();
+                    inOrder &= p != null;
+                    if (inOrder) {
+                        c.progress = p.progress();
+                        c.indexed = p.written().indexed();
+                    }
+                }
                 // the source closes once the batches being read ahead are done with it
                 for (Future<Prepared> f : List.of(next, read)) {
                     try {
@@ -453,10 +502,13 @@ public class LegacyMigrations implements AutoCloseable {
             logProgress(c, step, source, doneAtStart, true);
             long checked = c.checked.sum();
             long candidates = c.candidates.sum();
-            LOG.info("Migration {} step {}: the writer waited {} s of {} s for batches read ahead; their duplicate check compared "
-                            + "{} new records with {} candidates ({} per record)", c.job.name(), step.name(),
+            LOG.info("Migration {} step {}: {} s reading and scrubbing, {} s reading ahead in the store; the writer waited {} s of {} s "
+                            + "for batches read ahead; their duplicate check compared {} new records with {} candidates ({} per record); "
+                            + "{} batches written beside the one before, {} of them again after it", c.job.name(), step.name(),
+                    Math.round(c.readingNanos.sum() / 1e8) / 10.0, Math.round(c.checkingNanos.sum() / 1e8) / 10.0,
                     Math.round(waited / 1e8) / 10.0, Math.round((System.nanoTime() - c.stepStartedNanos) / 1e8) / 10.0,
-                    checked, candidates, checked == 0 ? 0 : Math.round(10.0 * candidates / checked) / 10.0);
+                    checked, candidates, checked == 0 ? 0 : Math.round(10.0 * candidates / checked) / 10.0,
+                    c.besideWritten.sum() + c.besideAgain.sum(), c.besideAgain.sum());
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new IllegalStateException("step " + step.name() + ": " + e.getMessage(), e);
         }
@@ -545,8 +597,10 @@ public class LegacyMigrations implements AutoCloseable {
         if (c.run.dryRun() || batch.valid().isEmpty()) {
             return batch;
         }
+        long started = System.nanoTime();
         try {
             CrmWriter.Ahead ahead = writer.readAhead(batch.valid());
+            c.checkingNanos.add(System.nanoTime() - started);
             if (ahead != null && ahead.checked() != null) {
                 c.checked.add(ahead.checked().compared().size());
                 ahead.checked().compared().forEach(ids -> c.candidates.add(ids.size()));
@@ -611,52 +665,233 @@ public class LegacyMigrations implements AutoCloseable {
 
     /** Writes a prepared batch and records it in the run. */
     private void apply(Context c, MigrationJob.Step step, CrmWriter writer, Prepared batch) {
-        List<MappedRecord> valid = batch.valid();
-        List<CsvRecords.Row> validRows = batch.validRows();
         // what was read ahead serves the first try only: a batch tried again reads for itself
         CrmWriter.Ahead[] ahead = {batch.ahead()};
         bookkeepingOrBatch(c, () -> {
-            Map<String, Long> failedFields = new TreeMap<>(batch.failedFields());
-            CrmWriter.Batch written = writer.applyInTransaction(valid, ahead[0], c.indexed);
+            CrmWriter.Batch written = writer.applyInTransaction(batch.valid(), ahead[0], c.indexed);
             ahead[0] = null;
-            List<CrmWriter.Applied> applied = written.applied();
-            long created = 0;
-            long merged = 0;
-            long updated = 0;
-            long unchanged = 0;
-            long repeated = 0;
-            long missing = 0;
-            List<Rejected> parentless = new ArrayList<>();
-            for (int i = 0; i < applied.size(); i++) {
-                switch (applied.get(i).outcome()) {
-                    case CREATED -> created++;
-                    case LINKED -> merged++;
-                    case UPDATED, CONFLICT -> updated++;
-                    case UNCHANGED -> unchanged++;
-                    case DUPLICATE, STALE -> repeated++;
-                    case WAITING -> {
-                        missing++;
-                        Rejected m = missingParent(step, valid.get(i), validRows.get(i));
-                        parentless.add(m);
-                        // a pointer to a parent the CRM does not hold is a fault of the pointer field
-                        failedFields.merge(m.field() == null ? "*" : m.field(), 1L, Long::sum);
-                    }
-                }
-            }
-            StepCounts counts = new StepCounts(step.name(), step.entity(), batch.rows(), batch.records(), created, merged, updated,
-                    unchanged, repeated, batch.quarantined(), missing, failedFields);
-            MigrationProgress next = c.progress.plus(counts);
-            List<Rejected> all = new ArrayList<>(batch.rejected());
-            all.addAll(parentless);
-            return new Pending(next, all, written.indexed());
+            return pending(step, batch, written, c.progress);
         });
+        stopAtThreshold(c);
+    }
+
+    private void stopAtThreshold(Context c) {
         if (c.progress.failed() > c.job.stopAfterFailures()) {
             throw new StopThreshold(c.progress.failed() + " records refused, more than the job's limit of " + c.job.stopAfterFailures());
         }
     }
 
-    /** A batch's new progress and its refused records, to be stored with it; what it did to the duplicate check's index. */
-    private record Pending(MigrationProgress progress, List<Rejected> rejected, CrmDuplicates.Indexed indexed) {
+    /** What a written batch adds to the run's progress ({@code before}), and its refused records. */
+    private static Pending pending(MigrationJob.Step step, Prepared batch, CrmWriter.Batch written, MigrationProgress before) {
+        List<MappedRecord> valid = batch.valid();
+        List<CsvRecords.Row> validRows = batch.validRows();
+        Map<String, Long> failedFields = new TreeMap<>(batch.failedFields());
+        List<CrmWriter.Applied> applied = written.applied();
+        long created = 0;
+        long merged = 0;
+        long updated = 0;
+        long unchanged = 0;
+        long repeated = 0;
+        long missing = 0;
+        List<Rejected> parentless = new ArrayList<>();
+        for (int i = 0; i < applied.size(); i++) {
+            switch (applied.get(i).outcome()) {
+                case CREATED -> created++;
+                case LINKED -> merged++;
+                case UPDATED, CONFLICT -> updated++;
+                case UNCHANGED -> unchanged++;
+                case DUPLICATE, STALE -> repeated++;
+                case WAITING -> {
+                    missing++;
+                    Rejected m = missingParent(step, valid.get(i), validRows.get(i));
+                    parentless.add(m);
+                    // a pointer to a parent the CRM does not hold is a fault of the pointer field
+                    failedFields.merge(m.field() == null ? "*" : m.field(), 1L, Long::sum);
+                }
+            }
+        }
+        StepCounts counts = new StepCounts(step.name(), step.entity(), batch.rows(), batch.records(), created, merged, updated,
+                unchanged, repeated, batch.quarantined(), missing, failedFields);
+        List<Rejected> all = new ArrayList<>(batch.rejected());
+        all.addAll(parentless);
+        return new Pending(before.plus(counts), all, written);
+    }
+
+    /** A batch's new progress and its refused records, to be stored with it; what its transaction did. */
+    private record Pending(MigrationProgress progress, List<Rejected> rejected, CrmWriter.Batch written) {
+    }
+
+    /**
+     * A batch handed to the writers (two at once, see {@link MigrationJob#writers}): what its
+     * transaction left once it committed, and the PostgreSQL process of its current try.
+     */
+    private static final class Writing {
+        final Prepared batch;
+        final CompletableFuture<Pending> committed = new CompletableFuture<>();
+        volatile int backend;
+
+        Writing(Prepared batch) {
+            this.batch = batch;
+        }
+    }
+
+    /** The batch before this one did not commit: this one must not either. */
+    private static final class BeforeFailed extends RuntimeException {
+
+        BeforeFailed(Throwable cause) {
+            super("the batch before did not commit", cause, false, false);
+        }
+    }
+
+    /**
+     * Writes a batch on a thread of its own, its transaction beside the one before it where it can
+     * be ({@link #beside}), and commits it after that one: the run's progress stays in source
+     * order, so a resumed run reads on after its last batch as with one writer. {@code committed}
+     * holds what the run's earlier transactions the batch's check may not have seen indexed.
+     */
+    private void write(Context c, MigrationJob.Step step, CrmWriter writer, Writing w, Writing before, boolean beside,
+                       List<Writing> settled) {
+        try {
+            w.committed.complete(writeAfter(c, step, writer, w, before, beside, settled));
+        } catch (Throwable e) {
+            w.committed.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * @param before  the batch before (null: none in this step)
+     * @param beside  whether this one may be written beside it
+     * @param settled the run's last batches known to have committed, in order: what they indexed
+     *                the check read ahead may not have seen
+     */
+    private Pending writeAfter(Context c, MigrationJob.Step step, CrmWriter writer, Writing w, Writing before, boolean beside,
+                               List<Writing> settled) {
+        Prepared batch = w.batch;
+        CrmWriter.Ahead ahead = batch.ahead();
+        List<CrmDuplicates.Indexed> committed = new ArrayList<>();
+        settled.forEach(s -> committed.add(s.committed.join().written().indexed()));
+        if (beside && !before.committed.isDone()) {
+            try {
+                Pending p = tx.execute(t -> {
+                    int mine = backend(w);
+                    CrmWriter.Batch written = writer.applyInTransaction(batch.valid(), batch.ahead(),
+                            new CrmWriter.Before(committed, () -> awaited(c, before, mine).written()));
+                    Pending done = pending(step, batch, written, awaited(c, before, mine).progress());
+                    store(c, done);
+                    return done;
+                });
+                c.besideWritten.increment();
+                return p;
+            } catch (BeforeFailed e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // rolled back: written again once the batch before committed, reading for itself
+                c.besideAgain.increment();
+                LOG.debug("Migration {}: batch written again after the one before: {}", c.job.name(), e.toString());
+                ahead = null;
+            }
+        }
+        Pending last = before == null ? null : awaited(c, before, 0);
+        List<CrmDuplicates.Indexed> previous = new ArrayList<>(committed);
+        if (last != null && !settled.contains(before)) {
+            previous.add(last.written().indexed());
+        }
+        MigrationProgress from = last == null ? c.progress : last.progress();
+        CrmWriter.Ahead[] first = {ahead};
+        return throughOutages(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
+            backend(w);
+            CrmWriter.Batch written = writer.applyInTransaction(batch.valid(), first[0], new CrmWriter.Before(previous, null));
+            first[0] = null;
+            Pending done = pending(step, batch, written, from);
+            store(c, done);
+            return done;
+        })));
+    }
+
+    /** Whether a batch can be written beside the one before it: they share no source id and no blocking key. */
+    private static boolean beside(MigrationJob.Step step, Prepared before, Prepared batch) {
+        if (batch.ahead() == null || step.mapping().references().values().stream().anyMatch(step.entity()::equalsIgnoreCase)) {
+            // a parent in the batch before would not be seen
+            return false;
+        }
+        Set<String> ids = new java.util.HashSet<>();
+        before.valid().forEach(r -> ids.add(r.source().externalId()));
+        if (batch.valid().stream().anyMatch(r -> ids.contains(r.source().externalId()))) {
+            return false;
+        }
+        CrmDuplicates.Checked checked = batch.ahead().checked();
+        if (checked == null || before.valid().isEmpty()) {
+            return true;
+        }
+        if (before.ahead() == null || before.ahead().subjects() == null) {
+            return false;
+        }
+        return before.ahead().subjects().stream().flatMap(s -> s.keys().stream()).noneMatch(checked.seen()::containsKey);
+    }
+
+    /** This transaction's PostgreSQL process, for the batch after it to watch. */
+    private int backend(Writing w) {
+        w.backend = jdbc.queryForObject("select pg_backend_pid()", Integer.class);
+        return w.backend;
+    }
+
+    /**
+     * Waits for the batch before to commit. From a transaction beside it ({@code mine}: its
+     * PostgreSQL process, else 0): should the other wait for a lock this one holds, this one gives
+     * way ({@link CrmWriter.DependsOnBatchBeside}), as neither would end otherwise.
+     */
+    private Pending awaited(Context c, Writing before, int mine) {
+        while (true) {
+            try {
+                Pending p = before.committed.get(100, TimeUnit.MILLISECONDS);
+                if (p.progress().failed() > c.job.stopAfterFailures()) {
+                    throw new BeforeFailed(new StopThreshold("the run stops after the batch before"));
+                }
+                return p;
+            } catch (java.util.concurrent.TimeoutException e) {
+                int other = before.backend;
+                if (mine != 0 && other != 0 && Boolean.TRUE.equals(
+                        jdbc.queryForObject("select ? = any(pg_blocking_pids(?))", Boolean.class, mine, other))) {
+                    throw new CrmWriter.DependsOnBatchBeside("the batch beside it waits for a lock this one holds");
+                }
+            } catch (ExecutionException e) {
+                throw new BeforeFailed(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Abandon.stopping();
+            }
+        }
+    }
+
+    /** As {@link #settled(Context, Writing)}; {@code recent} keeps the last two batches settled. */
+    private void settled(Context c, Writing w, java.util.Deque<Writing> recent) {
+        settled(c, w);
+        recent.add(w);
+        if (recent.size() > 2) {
+            recent.poll();
+        }
+    }
+
+    /** A batch's transaction, once it committed: the run's progress moves on; its failure is thrown here. */
+    private void settled(Context c, Writing w) {
+        try {
+            Pending p = w.committed.get();
+            c.progress = p.progress();
+            c.indexed = p.written().indexed();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Abandon.stopping();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof BeforeFailed b ? b.getCause() : e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
+        }
+        stopAtThreshold(c);
     }
 
     /**
@@ -675,7 +910,7 @@ public class LegacyMigrations implements AutoCloseable {
                 return done;
             })));
             c.progress = p.progress();
-            c.indexed = p.indexed();
+            c.indexed = p.written().indexed();
         }
     }
 

@@ -20,9 +20,12 @@ import java.util.TreeMap;
  * @param schedule          when it runs by itself (Spring cron, six fields); null: on demand only
  * @param batchSize         records per transaction
  * @param stopAfterFailures the run stops once more records than this were refused
+ * @param writers           batches a real run writes at once, each in its transaction (1 or 2); they
+ *                          commit in order, and a batch that depends on the one beside it waits for
+ *                          its commit
  */
 public record MigrationJob(String name, String description, String owner, CronExpression schedule, int batchSize,
-                           long stopAfterFailures, List<Step> steps) {
+                           long stopAfterFailures, int writers, List<Step> steps) {
 
     /** The kinds of source a step reads. */
     public enum Kind { CSV, FIXED_WIDTH, JDBC }
@@ -52,6 +55,9 @@ public record MigrationJob(String name, String description, String owner, CronEx
         if (batchSize < 1 || stopAfterFailures < 0) {
             throw new IllegalArgumentException("migration " + name + ": batch-size must be 1 or more, stop-after-failures 0 or more");
         }
+        if (writers < 1 || writers > 2) {
+            throw new IllegalArgumentException("migration " + name + ": writers must be 1 or 2, not " + writers);
+        }
         steps = List.copyOf(steps);
     }
 
@@ -62,7 +68,7 @@ public record MigrationJob(String name, String description, String owner, CronEx
     // ---- the YAML shape -------------------------------------------------------------------
 
     record JobFile(String description, String owner, String schedule, @JsonProperty("batch-size") Integer batchSize,
-                   @JsonProperty("stop-after-failures") Long stopAfterFailures, List<StepFile> steps) {
+                   @JsonProperty("stop-after-failures") Long stopAfterFailures, Integer writers, List<StepFile> steps) {
     }
 
     record StepFile(String name, String mapping, SourceFile source) {
@@ -104,7 +110,7 @@ public record MigrationJob(String name, String description, String owner, CronEx
             }
             CronExpression cron = f.schedule() == null || f.schedule().isBlank() ? null : CronExpression.parse(f.schedule());
             return new MigrationJob(name, f.description(), f.owner(), cron, f.batchSize() == null ? 1000 : f.batchSize(),
-                    f.stopAfterFailures() == null ? 1000 : f.stopAfterFailures(), steps);
+                    f.stopAfterFailures() == null ? 1000 : f.stopAfterFailures(), f.writers() == null ? 2 : f.writers(), steps);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalStateException(where + ": " + e.getMessage(), e);
         }

@@ -66,6 +66,7 @@ class MigrationBench {
         Files.writeString(config.resolve("migrations/bench.yml"), """
                 batch-size: %d
                 stop-after-failures: %d
+                writers: %d
                 steps:
                   - name: accounts
                     mapping: legacy-account
@@ -76,7 +77,7 @@ class MigrationBench {
                   - name: orders
                     mapping: legacy-order
                     source: { type: csv, path: "%s", encoding: UTF-8 }
-                """.formatted(Integer.getInteger("bench.batch", 1000), ACCOUNTS + CONTACTS + ORDERS, accounts, contacts, orders));
+                """.formatted(Integer.getInteger("bench.batch", 1000), ACCOUNTS + CONTACTS + ORDERS, Integer.getInteger("bench.writers", 2), accounts, contacts, orders));
         System.out.printf("BENCH export: %,d accounts (%,d invalid, %,d second entries), %,d contacts, %,d orders with %,d lines; "
                 + "files %,d + %,d + %,d bytes%n", ACCOUNTS, manifest.invalid().size(), manifest.duplicateOf().size(), CONTACTS, ORDERS,
                 orderFile.lines(), Files.size(accounts), Files.size(contacts), Files.size(orders));
