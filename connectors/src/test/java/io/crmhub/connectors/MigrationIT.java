@@ -337,6 +337,42 @@ class MigrationIT {
     }
 
     @Test
+    void aBatchBesideOneThatWaitsForItsLockGivesWayInsteadOfWaitingForever() throws Exception {
+        String header = "customer_no,company,street,zip,city,country,phone,email,website,status\n";
+        String mueller = "L-1001,Müller Maschinenbau GmbH,Hauptstraße 5,50667,Köln,DE,%s,info@mueller-maschinen.example,,aktiv\n";
+        Path csv = dir.resolve("accounts.csv");
+        Files.writeString(csv, header + mueller.formatted("0221 123456"));
+        job("accounts", accountsJob(csv, "UTF-8", 3_000, 10).replace("batch-size:", "writers: 2\nbatch-size:"));
+        LegacyMigrations m = migrations(Clock.systemUTC());
+        assertThat(m.runHere("accounts", false, "API").steps().get(0).created()).isEqualTo(1);
+
+        // The first batch creates 2,999 companies, then links a second entry of Müller to its
+        // account, late in its transaction; the second batch, beside it, updates that account
+        // first thing. Whichever locks the account first, the run ends, as if one batch came after
+        // the other.
+        StringBuilder file = new StringBuilder(header);
+        for (int i = 0; i < 2_999; i++) {
+            file.append("N-%d,Neue Firma %d AG,Weg %d,%05d,Stadt%d,DE,,,,aktiv%n".formatted(i, 7_000_000 + i, i, 10_000 + i, i));
+        }
+        file.append("L-1003,Mueller Maschinenbau,Hauptstr. 5,50667,Koeln,Germany,+49 221 123456,info@mueller-maschinen.example,"
+                + "mueller-maschinen.example,active\n");
+        file.append(mueller.formatted("0221 999999"));
+        Files.writeString(csv, file.toString());
+        StepCounts again = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(90),
+                () -> m.runHere("accounts", false, "API")).steps().get(0);
+
+        assertThat(again.created()).isEqualTo(2_999);
+        assertThat(again.merged()).isEqualTo(1);
+        assertThat(again.updated()).isEqualTo(1);
+        // in the order of the file: the second entry fills the web site, then the first entry,
+        // which owns the record and has none, clears it again and brings its new phone
+        assertThat(jdbc.queryForMap("select a.phone, a.website from account a join xref x on x.crm_id = a.id where x.external_id = 'L-1003'"))
+                .as("the first entry's change applied after the second entry's").containsEntry("phone", "+49221999999")
+                .containsEntry("website", null);
+        assertThat(count("select count(distinct crm_id) from xref where external_id in ('L-1001', 'L-1003')")).isEqualTo(1);
+    }
+
+    @Test
     void ordersArriveWithTheirLinesFromAFileAndFromErpTablesAndNoneWithoutItsAccount() throws Exception {
         Path orders = dir.resolve("orders.csv");
         LegacyExports.Orders file = accountsAndOrders("orders", 500, 1_000, 100, 11);

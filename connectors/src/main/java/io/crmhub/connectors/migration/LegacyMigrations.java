@@ -452,7 +452,7 @@ public class LegacyMigrations implements AutoCloseable {
                     if (batch == null) {
                         break;
                     }
-                    boolean besideLast = two && last != null && beside(step, last.batch, batch);
+                    boolean besideLast = two && last != null && beside(step, last, batch);
                     while (open.size() > (besideLast ? 1 : 0)) {
                         settled(c, open.poll(), recent);
                     }
@@ -462,7 +462,7 @@ public class LegacyMigrations implements AutoCloseable {
                         Writing w = new Writing(batch);
                         Writing after = last;
                         List<Writing> committed = List.copyOf(recent);
-                        executor.submit(() -> write(c, step, writer, w, after, besideLast, committed));
+                        executor.submit(() -> write(c, step, writer, batch, w, after, besideLast, committed));
                         open.add(w);
                         last = w;
                     } else {
@@ -726,12 +726,23 @@ public class LegacyMigrations implements AutoCloseable {
      * transaction left once it committed, and the PostgreSQL process of its current try.
      */
     private static final class Writing {
-        final Prepared batch;
+        /** its records' source ids, and the blocking keys of those its check looked at (null: unknown) */
+        final Set<String> ids = new java.util.HashSet<>();
+        final Set<String> keys;
+        /** what it committed (its refused records stored, not kept: a run's memory stays flat) */
         final CompletableFuture<Pending> committed = new CompletableFuture<>();
         volatile int backend;
 
         Writing(Prepared batch) {
-            this.batch = batch;
+            batch.valid().forEach(r -> ids.add(r.source().externalId()));
+            if (batch.valid().isEmpty()) {
+                keys = Set.of();
+            } else if (batch.ahead() == null || batch.ahead().subjects() == null) {
+                keys = null;
+            } else {
+                keys = new java.util.HashSet<>();
+                batch.ahead().subjects().forEach(subject -> keys.addAll(subject.keys()));
+            }
         }
     }
 
@@ -749,10 +760,11 @@ public class LegacyMigrations implements AutoCloseable {
      * order, so a resumed run reads on after its last batch as with one writer. {@code committed}
      * holds what the run's earlier transactions the batch's check may not have seen indexed.
      */
-    private void write(Context c, MigrationJob.Step step, CrmWriter writer, Writing w, Writing before, boolean beside,
-                       List<Writing> settled) {
+    private void write(Context c, MigrationJob.Step step, CrmWriter writer, Prepared batch, Writing w, Writing before,
+                       boolean beside, List<Writing> settled) {
         try {
-            w.committed.complete(writeAfter(c, step, writer, w, before, beside, settled));
+            Pending p = writeAfter(c, step, writer, batch, w, before, beside, settled);
+            w.committed.complete(new Pending(p.progress(), List.of(), p.written()));
         } catch (Throwable e) {
             w.committed.completeExceptionally(e);
         }
@@ -764,9 +776,8 @@ public class LegacyMigrations implements AutoCloseable {
      * @param settled the run's last batches known to have committed, in order: what they indexed
      *                the check read ahead may not have seen
      */
-    private Pending writeAfter(Context c, MigrationJob.Step step, CrmWriter writer, Writing w, Writing before, boolean beside,
-                               List<Writing> settled) {
-        Prepared batch = w.batch;
+    private Pending writeAfter(Context c, MigrationJob.Step step, CrmWriter writer, Prepared batch, Writing w, Writing before,
+                               boolean beside, List<Writing> settled) {
         CrmWriter.Ahead ahead = batch.ahead();
         List<CrmDuplicates.Indexed> committed = new ArrayList<>();
         settled.forEach(s -> committed.add(s.committed.join().written().indexed()));
@@ -787,7 +798,7 @@ public class LegacyMigrations implements AutoCloseable {
             } catch (RuntimeException e) {
                 // rolled back: written again once the batch before committed, reading for itself
                 c.besideAgain.increment();
-                LOG.debug("Migration {}: batch written again after the one before: {}", c.job.name(), e.toString());
+                LOG.info("Migration {}: batch written again after the one before: {}", c.job.name(), e.getMessage());
                 ahead = null;
             }
         }
@@ -809,24 +820,19 @@ public class LegacyMigrations implements AutoCloseable {
     }
 
     /** Whether a batch can be written beside the one before it: they share no source id and no blocking key. */
-    private static boolean beside(MigrationJob.Step step, Prepared before, Prepared batch) {
+    private static boolean beside(MigrationJob.Step step, Writing before, Prepared batch) {
         if (batch.ahead() == null || step.mapping().references().values().stream().anyMatch(step.entity()::equalsIgnoreCase)) {
             // a parent in the batch before would not be seen
             return false;
         }
-        Set<String> ids = new java.util.HashSet<>();
-        before.valid().forEach(r -> ids.add(r.source().externalId()));
-        if (batch.valid().stream().anyMatch(r -> ids.contains(r.source().externalId()))) {
+        if (batch.valid().stream().anyMatch(r -> before.ids.contains(r.source().externalId()))) {
             return false;
         }
         CrmDuplicates.Checked checked = batch.ahead().checked();
-        if (checked == null || before.valid().isEmpty()) {
+        if (checked == null) {
             return true;
         }
-        if (before.ahead() == null || before.ahead().subjects() == null) {
-            return false;
-        }
-        return before.ahead().subjects().stream().flatMap(s -> s.keys().stream()).noneMatch(checked.seen()::containsKey);
+        return before.keys != null && before.keys.stream().noneMatch(checked.seen()::containsKey);
     }
 
     /** This transaction's PostgreSQL process, for the batch after it to watch. */
@@ -863,7 +869,11 @@ public class LegacyMigrations implements AutoCloseable {
         }
     }
 
-    /** As {@link #settled(Context, Writing)}; {@code recent} keeps the last two batches settled. */
+    /**
+     * As {@link #settled(Context, Writing)}; {@code recent} keeps the last two batches settled: a
+     * check read ahead may have missed the two batches of the run before its own (it was started
+     * while the one before it was written beside the one before that).
+     */
     private void settled(Context c, Writing w, java.util.Deque<Writing> recent) {
         settled(c, w);
         recent.add(w);
