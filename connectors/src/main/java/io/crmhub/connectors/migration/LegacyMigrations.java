@@ -809,14 +809,32 @@ public class LegacyMigrations implements AutoCloseable {
         }
         MigrationProgress from = last == null ? c.progress : last.progress();
         CrmWriter.Ahead[] first = {ahead};
-        return throughOutages(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
+        return throughOutages(c, () -> deadlockVictimAgain(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
             backend(w);
             CrmWriter.Batch written = writer.applyInTransaction(batch.valid(), first[0], new CrmWriter.Before(previous, null));
             first[0] = null;
             Pending done = pending(step, batch, written, from);
             store(c, done);
             return done;
-        })));
+        }))));
+    }
+
+    /**
+     * Runs a batch's transaction again when PostgreSQL ended it as the victim of a deadlock (with
+     * the batch beside it, which two batches sharing no source id can only meet on records both
+     * change): the other has gone on meanwhile, or gives way once this one waits for it.
+     */
+    private static <T> T deadlockVictimAgain(Context c, java.util.function.Supplier<T> transaction) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction.get();
+            } catch (org.springframework.dao.PessimisticLockingFailureException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                LOG.info("Migration {}: batch rolled back as a deadlock's victim, trying again: {}", c.job.name(), e.getMessage());
+            }
+        }
     }
 
     /** Whether a batch can be written beside the one before it: they share no source id and no blocking key. */
