@@ -307,21 +307,14 @@ public class CrmDuplicates {
     }
 
     /**
-     * A check made ahead of its transaction, while the writer's {@code previous} transaction still
-     * wrote, made again without the store as if after that commit: the records it indexed join
-     * the candidates under their keys (those it changed leave their old keys, with their old
-     * values), a key they make too common drops out, and only a record whose candidates changed
-     * is decided again. Null when that cannot be told without the store: a record it changed
-     * may have left a key the check found too common, which would then say something again.
-     */
-    public Checked after(Indexed previous, List<Subject> incoming, Checked ahead) {
-        return after(List.of(previous), incoming, ahead);
-    }
-
-    /**
-     * As {@link #after(Indexed, List, Checked)}, brought up to several of the writer's
-     * transactions, in the order they committed; null when that cannot be told without the store.
-     * The same {@code ahead} when none of them changes a decision or what it was made on.
+     * A check made ahead of its transaction, while the writer's {@code previous} transactions still
+     * wrote, made again without the store as if after their commits, in their order: the records
+     * each indexed join the candidates under their keys (those it changed leave their old keys,
+     * with their old values), a key they make too common drops out, and only a record whose
+     * candidates changed is decided again. The same {@code ahead} when none of them changes a
+     * decision or what it was made on. Null when that cannot be told without the store: a record
+     * one changed may have left a key the check found too common, which would then say something
+     * again.
      */
     public Checked after(List<Indexed> previous, List<Subject> incoming, Checked ahead) {
         Checked checked = ahead;

@@ -809,14 +809,12 @@ public class LegacyMigrations implements AutoCloseable {
         }
         MigrationProgress from = last == null ? c.progress : last.progress();
         CrmWriter.Ahead[] first = {ahead};
-        return throughOutages(c, () -> deadlockVictimAgain(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
+        return deadlockVictimAgain(c, () -> batchTransaction(c, () -> {
             backend(w);
             CrmWriter.Batch written = writer.applyInTransaction(batch.valid(), first[0], new CrmWriter.Before(previous, null));
             first[0] = null;
-            Pending done = pending(step, batch, written, from);
-            store(c, done);
-            return done;
-        }))));
+            return pending(step, batch, written, from);
+        }));
     }
 
     /**
@@ -932,14 +930,22 @@ public class LegacyMigrations implements AutoCloseable {
             bookkeeping(c.run, () -> store(c, p));
             c.progress = p.progress();
         } else {
-            Pending p = throughOutages(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
-                Pending done = writes.get();
-                store(c, done);
-                return done;
-            })));
+            Pending p = batchTransaction(c, writes);
             c.progress = p.progress();
             c.indexed = p.written().indexed();
         }
+    }
+
+    /**
+     * A real run's batch: its writes and its progress and refused records in one transaction,
+     * tried again while the store is out, or when another writer committed a duplicate meanwhile.
+     */
+    private Pending batchTransaction(Context c, java.util.function.Supplier<Pending> writes) {
+        return throughOutages(c, () -> ConcurrentDuplicateException.retrying(() -> tx.execute(t -> {
+            Pending done = writes.get();
+            store(c, done);
+            return done;
+        })));
     }
 
     /**
