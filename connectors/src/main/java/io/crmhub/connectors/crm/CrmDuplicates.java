@@ -290,9 +290,16 @@ public class CrmDuplicates {
                 earlier.getOrDefault(key, List.of()).forEach(c -> candidates.put(c.id(), c));
             }
             List<String> ids = keep ? List.copyOf(candidates.keySet()) : null;
-            // the same candidates, none of them changed since: the same decision
-            Decision d = before != null && before.compared().get(i).equals(ids) && java.util.Collections.disjoint(ids, changed)
-                    ? before.decisions().get(i) : dedup.decide(s.profile(), List.copyOf(candidates.values()));
+            Decision d;
+            if (before == null) {
+                d = dedup.decide(s.profile(), List.copyOf(candidates.values()));
+            } else if (before.compared().get(i).equals(ids) && java.util.Collections.disjoint(ids, changed)) {
+                // the same candidates, none of them changed since: the same decision
+                d = before.decisions().get(i);
+            } else {
+                // compared again only with the candidates that joined or changed
+                d = dedup.decide(s.profile(), List.copyOf(candidates.values()), unchanged(before, i, changed));
+            }
             decisions.add(d);
             if (keep) {
                 compared.add(ids);
@@ -371,6 +378,25 @@ public class CrmDuplicates {
             }
         });
         return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead, leaving, true);
+    }
+
+    /**
+     * What comparing the {@code i}th record with each of the candidates of {@code before} gave
+     * (null: distinct), but for those {@code changed} since.
+     */
+    private static Map<String, Match> unchanged(Checked before, int i, Set<String> changed) {
+        Map<String, Match> compared = new HashMap<>();
+        for (String id : before.compared().get(i)) {
+            if (!changed.contains(id)) {
+                compared.put(id, null);
+            }
+        }
+        for (Match m : before.decisions().get(i).candidates()) {
+            if (compared.containsKey(m.b())) {
+                compared.put(m.b(), m);
+            }
+        }
+        return compared;
     }
 
     private static Set<String> without(Set<String> ids, Set<String> leaving) {

@@ -56,9 +56,19 @@ public class Deduplicator {
      * both go to review.
      */
     public Decision decide(Profile incoming, List<Profile> candidates) {
+        return decide(incoming, candidates, Map.of());
+    }
+
+    /**
+     * As {@link #decide(Profile, List)}, for a record compared before with some of the same
+     * candidates, none of them changed since: {@code compared} holds what each of those comparisons
+     * gave (null: distinct), and only the other candidates are compared. The candidates are taken
+     * in the same order: the decision is the one comparing it with all of them makes.
+     */
+    public Decision decide(Profile incoming, List<Profile> candidates, Map<String, Match> compared) {
         List<Match> matches = new ArrayList<>();
         for (Profile c : candidates) {
-            Match m = matcher.match(incoming, c);
+            Match m = compared.containsKey(c.id()) ? compared.get(c.id()) : matcher.match(incoming, c);
             if (m != null) {
                 matches.add(m);
             }

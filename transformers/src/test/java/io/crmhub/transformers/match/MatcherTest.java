@@ -159,6 +159,31 @@ class MatcherTest {
     }
 
     @Test
+    void aRecordDecidedAgainWithMoreCandidatesIsComparedOnlyWithTheNewOnesAndDecidesAsAFullComparison() {
+        Deduplicator dedup = new Deduplicator(matcher);
+        Profile incoming = matcher.profile(org("new", "Acme Products Inc"));
+        Profile x = matcher.profile(org("x", "Acme Products"));
+        Profile z = matcher.profile(org("z", "Beta Products"));
+        Profile y = matcher.profile(org("y", "ACME PRODUCTS LTD"));
+        Deduplicator.Decision first = dedup.decide(incoming, List.of(x, z));
+        assertThat(first.kind()).isEqualTo(Deduplicator.Decision.Kind.LINK);
+        // what the first decision compared: x surely the same, z distinct (not among its candidates)
+        java.util.Map<String, Match> compared = new java.util.HashMap<>();
+        compared.put("z", null);
+        first.candidates().forEach(m -> compared.put(m.b(), m));
+        assertThat(compared).containsOnlyKeys("x", "z");
+
+        // y joins: the same decision as comparing with all three, in the same order (a tie: review)
+        Deduplicator.Decision again = dedup.decide(incoming, List.of(x, z, y), compared);
+        assertThat(again).isEqualTo(dedup.decide(incoming, List.of(x, z, y)));
+        assertThat(again.kind()).isEqualTo(Deduplicator.Decision.Kind.REVIEW);
+        // and what was compared before is taken as it was, not compared again: x said distinct stays distinct
+        java.util.Map<String, Match> xDistinct = new java.util.HashMap<>(compared);
+        xDistinct.put("x", null);
+        assertThat(dedup.decide(incoming, List.of(x, z), xDistinct).kind()).isEqualTo(Deduplicator.Decision.Kind.NEW);
+    }
+
+    @Test
     void blockingComparesFarFewerPairsThanAllAgainstAll() {
         List<Party> parties = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
