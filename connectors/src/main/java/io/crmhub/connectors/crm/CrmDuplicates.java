@@ -20,6 +20,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -146,13 +147,17 @@ public class CrmDuplicates {
     /**
      * What a check decided, in the order of the records checked, and what it compared them with:
      * for each blocking key it used, the store's records that held it at the time of the look-up;
-     * and the store's {@code match_epoch} just before that look-up.
+     * and the store's {@code match_epoch} just before that look-up. A check made ahead also keeps
+     * which of those records were candidates (live) and, for each record checked, the candidates
+     * it was compared with, in order: not their profiles, which a check brought up to a later
+     * commit does not compare again (see {@link #after}), and which were most of the memory of
+     * the batches read ahead.
      */
     public record Checked(List<Decision> decisions, Map<String, Set<String>> seen, long epoch, String entity,
-                          Map<String, Profile> profiles, List<List<String>> compared) {
+                          Set<String> live, List<List<String>> compared) {
 
         public Checked(List<Decision> decisions, Map<String, Set<String>> seen, long epoch) {
-            this(decisions, seen, epoch, null, Map.of(), List.of());
+            this(decisions, seen, epoch, null, Set.of(), List.of());
         }
     }
 
@@ -250,7 +255,7 @@ public class CrmDuplicates {
         Map<String, Integer> inBatch = inBatch(incoming);
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch);
         Map<String, Profile> stored = profiles(entity, keyed.values().stream().flatMap(Set::stream).toList());
-        return decide(entity.type(), incoming, keyed, stored, epoch, null, Set.of(), ahead);
+        return decide(entity.type(), incoming, keyed, stored.keySet(), stored, epoch, null, Set.of(), ahead);
     }
 
     private static Map<String, Integer> inBatch(List<Subject> incoming) {
@@ -263,18 +268,28 @@ public class CrmDuplicates {
      * Decides each record against the stored candidates under its keys and the records before it
      * in the batch. A record compared with exactly the candidates it was compared with in
      * {@code before}, none of whose values {@code changed} since, keeps that decision (the
-     * matcher decides the same on the same candidates).
+     * matcher decides the same on the same candidates); one compared with others is compared only
+     * with those, the earlier comparisons taken as they were.
      *
-     * @param keep whether the result keeps what each record was compared with (a check made ahead)
+     * @param live     the stored records that are candidates (not merged into another)
+     * @param profiles their profiles: all of them for a first check; those that joined since
+     *                 {@code before} for a check brought up to a later commit
+     * @param keep     whether the result keeps what each record was compared with (a check made ahead)
      */
-    private Checked decide(String entity, List<Subject> incoming, Map<String, Set<String>> keyed, Map<String, Profile> stored,
-                           long epoch, Checked before, Set<String> changed, boolean keep) {
+    private Checked decide(String entity, List<Subject> incoming, Map<String, Set<String>> keyed, Set<String> live,
+                           Map<String, Profile> profiles, long epoch, Checked before, Set<String> changed, boolean keep) {
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
         List<List<String>> compared = keep ? new ArrayList<>(incoming.size()) : null;
+        // the profiles of the records before in the batch that are candidates for those after
+        Map<String, Profile> batch = new HashMap<>();
+        java.util.function.Function<String, Profile> profile = id -> {
+            Profile p = profiles.get(id);
+            return p != null ? p : batch.get(id);
+        };
         for (int i = 0; i < incoming.size(); i++) {
             Subject s = incoming.get(i);
-            Map<String, Profile> candidates = new LinkedHashMap<>();
+            Set<String> candidates = new LinkedHashSet<>();
             for (String key : s.keys()) {
                 Set<String> ids = keyed.get(key);
                 if (ids == null) {
@@ -282,23 +297,22 @@ public class CrmDuplicates {
                     continue;
                 }
                 ids.forEach(id -> {
-                    Profile c = stored.get(id);
-                    if (c != null) {
-                        candidates.put(id, c);
+                    if (live.contains(id)) {
+                        candidates.add(id);
                     }
                 });
-                earlier.getOrDefault(key, List.of()).forEach(c -> candidates.put(c.id(), c));
+                earlier.getOrDefault(key, List.of()).forEach(c -> candidates.add(c.id()));
             }
-            List<String> ids = keep ? List.copyOf(candidates.keySet()) : null;
+            List<String> ids = List.copyOf(candidates);
             Decision d;
             if (before == null) {
-                d = dedup.decide(s.profile(), List.copyOf(candidates.values()));
+                d = dedup.decide(s.profile(), ids.stream().map(profile).toList());
             } else if (before.compared().get(i).equals(ids) && java.util.Collections.disjoint(ids, changed)) {
                 // the same candidates, none of them changed since: the same decision
                 d = before.decisions().get(i);
             } else {
                 // compared again only with the candidates that joined or changed
-                d = dedup.decide(s.profile(), List.copyOf(candidates.values()), unchanged(before, i, changed));
+                d = dedup.decide(s.profile(), ids, profile, unchanged(before, i, changed));
             }
             decisions.add(d);
             if (keep) {
@@ -308,9 +322,10 @@ public class CrmDuplicates {
                 for (String key : s.keys()) {
                     earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(s.profile());
                 }
+                batch.put(s.id(), s.profile());
             }
         }
-        return keep ? new Checked(decisions, keyed, epoch, entity, stored, compared) : new Checked(decisions, keyed, epoch);
+        return keep ? new Checked(decisions, keyed, epoch, entity, Set.copyOf(live), compared) : new Checked(decisions, keyed, epoch);
     }
 
     /**
@@ -355,7 +370,7 @@ public class CrmDuplicates {
                 return null;
             }
         }
-        if (joining.isEmpty() && java.util.Collections.disjoint(ahead.profiles().keySet(), leaving)) {
+        if (joining.isEmpty() && java.util.Collections.disjoint(ahead.live(), leaving)) {
             return ahead;
         }
         // only the keys that change are copied
@@ -363,9 +378,9 @@ public class CrmDuplicates {
         if (!leaving.isEmpty()) {
             keyed.replaceAll((key, ids) -> java.util.Collections.disjoint(ids, leaving) ? ids : without(ids, leaving));
         }
-        Map<String, Profile> stored = new HashMap<>(ahead.profiles());
-        leaving.forEach(stored::remove);
-        stored.putAll(joined);
+        Set<String> live = new HashSet<>(ahead.live());
+        live.removeAll(leaving);
+        live.addAll(joined.keySet());
         int max = matcher.rules().maxCandidatesPerKey();
         Map<String, Integer> inBatch = inBatch(incoming);
         joining.forEach((key, ids) -> {
@@ -377,7 +392,7 @@ public class CrmDuplicates {
                 keyed.put(key, now);
             }
         });
-        return decide(ahead.entity(), incoming, keyed, stored, ahead.epoch(), ahead, leaving, true);
+        return decide(ahead.entity(), incoming, keyed, live, joined, ahead.epoch(), ahead, leaving, true);
     }
 
     /**

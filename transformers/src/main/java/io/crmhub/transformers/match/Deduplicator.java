@@ -56,23 +56,45 @@ public class Deduplicator {
      * both go to review.
      */
     public Decision decide(Profile incoming, List<Profile> candidates) {
-        return decide(incoming, candidates, Map.of());
+        List<Match> matches = new ArrayList<>();
+        for (Profile c : candidates) {
+            Match m = matcher.match(incoming, c);
+            if (m != null) {
+                matches.add(m);
+            }
+        }
+        return decision(matches);
     }
 
     /**
      * As {@link #decide(Profile, List)}, for a record compared before with some of the same
      * candidates, none of them changed since: {@code compared} holds what each of those comparisons
-     * gave (null: distinct), and only the other candidates are compared. The candidates are taken
-     * in the same order: the decision is the one comparing it with all of them makes.
+     * gave (null: distinct), and only the other candidates are compared, their profiles from
+     * {@code profiles}. The candidates (ids) are taken in the same order: the decision is the one
+     * comparing it with all of them makes.
      */
-    public Decision decide(Profile incoming, List<Profile> candidates, Map<String, Match> compared) {
+    public Decision decide(Profile incoming, List<String> candidates, java.util.function.Function<String, Profile> profiles,
+                           Map<String, Match> compared) {
         List<Match> matches = new ArrayList<>();
-        for (Profile c : candidates) {
-            Match m = compared.containsKey(c.id()) ? compared.get(c.id()) : matcher.match(incoming, c);
+        for (String id : candidates) {
+            Match m;
+            if (compared.containsKey(id)) {
+                m = compared.get(id);
+            } else {
+                Profile c = profiles.apply(id);
+                if (c == null) {
+                    throw new IllegalArgumentException("candidate " + id + ": neither compared before nor profiled");
+                }
+                m = matcher.match(incoming, c);
+            }
             if (m != null) {
                 matches.add(m);
             }
         }
+        return decision(matches);
+    }
+
+    private Decision decision(List<Match> matches) {
         matches.sort(Comparator.comparingDouble(Match::score).reversed());
         if (matches.isEmpty()) {
             return new Decision(Decision.Kind.NEW, null, List.of());

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MatcherTest {
 
@@ -173,14 +174,18 @@ class MatcherTest {
         first.candidates().forEach(m -> compared.put(m.b(), m));
         assertThat(compared).containsOnlyKeys("x", "z");
 
-        // y joins: the same decision as comparing with all three, in the same order (a tie: review)
-        Deduplicator.Decision again = dedup.decide(incoming, List.of(x, z, y), compared);
+        // y joins, only its profile at hand: the same decision as comparing with all three, in the same order (a tie: review)
+        Deduplicator.Decision again = dedup.decide(incoming, List.of("x", "z", "y"), java.util.Map.of("y", y)::get, compared);
         assertThat(again).isEqualTo(dedup.decide(incoming, List.of(x, z, y)));
         assertThat(again.kind()).isEqualTo(Deduplicator.Decision.Kind.REVIEW);
-        // and what was compared before is taken as it was, not compared again: x said distinct stays distinct
+        // what was compared before is taken as it was, not compared again: x said distinct stays distinct
         java.util.Map<String, Match> xDistinct = new java.util.HashMap<>(compared);
         xDistinct.put("x", null);
-        assertThat(dedup.decide(incoming, List.of(x, z), xDistinct).kind()).isEqualTo(Deduplicator.Decision.Kind.NEW);
+        assertThat(dedup.decide(incoming, List.of("x", "z"), java.util.Map.of("x", x)::get, xDistinct).kind())
+                .isEqualTo(Deduplicator.Decision.Kind.NEW);
+        // a candidate neither compared before nor profiled is a mistake of the caller, not a silent skip
+        assertThatThrownBy(() -> dedup.decide(incoming, List.of("x", "w"), java.util.Map.of("x", x)::get, compared))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("w");
     }
 
     @Test
