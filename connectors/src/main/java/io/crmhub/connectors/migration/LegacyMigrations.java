@@ -432,31 +432,38 @@ public class LegacyMigrations implements AutoCloseable {
                 c.readingNanos.add(System.nanoTime() - started);
                 return prepared;
             };
-            Future<Prepared> read = executor.submit(readBatch);
-            Future<Prepared> next = readingAhead(c, writer, read);
-            read = readAfter(read, readBatch);
-            long waited = 0;
             // A real run may write two batches at once, each in its transaction, committed in
             // order: a batch goes beside the one before when it does not depend on it (see
-            // beside), else after its commit, as with one writer. The check read ahead next is
-            // started once the batches a batch written now cannot go beside have committed.
+            // beside), else after its commit, as with one writer. It then also reads two batches
+            // ahead at once: each check read ahead alone was the slowest stage of the steps that
+            // look up keys. A check read ahead is started once the batches a batch written now
+            // cannot go beside have committed; what it may not have seen of the run's batches is
+            // the last ones settled (recent) and the one beside.
             boolean two = !c.run.dryRun() && c.job.writers() > 1;
+            int readingAheadAtOnce = two ? 2 : 1;
+            Future<Prepared> read = executor.submit(readBatch);
+            java.util.ArrayDeque<Future<Prepared>> next = new java.util.ArrayDeque<>();
+            for (int i = 0; i < readingAheadAtOnce; i++) {
+                next.add(readingAhead(c, writer, read));
+                read = readAfter(read, readBatch);
+            }
+            long waited = 0;
             Writing last = null;
             java.util.ArrayDeque<Writing> open = new java.util.ArrayDeque<>();
             java.util.ArrayDeque<Writing> recent = new java.util.ArrayDeque<>();
             try {
                 while (true) {
                     long before = System.nanoTime();
-                    Prepared batch = ahead(next);
+                    Prepared batch = ahead(next.poll());
                     waited += System.nanoTime() - before;
                     if (batch == null) {
                         break;
                     }
                     boolean besideLast = two && last != null && beside(step, last, batch);
                     while (open.size() > (besideLast ? 1 : 0)) {
-                        settled(c, open.poll(), recent);
+                        settled(c, open.poll(), recent, readingAheadAtOnce + 1);
                     }
-                    next = readingAhead(c, writer, read);
+                    next.add(readingAhead(c, writer, read));
                     read = readAfter(read, readBatch);
                     if (two) {
                         Writing w = new Writing(batch);
@@ -474,7 +481,7 @@ public class LegacyMigrations implements AutoCloseable {
                     }
                 }
                 while (!open.isEmpty()) {
-                    settled(c, open.poll(), recent);
+                    settled(c, open.poll(), recent, readingAheadAtOnce + 1);
                 }
             } finally {
                 // No transaction of the step stays open once it ends, and the run's progress is
@@ -489,7 +496,8 @@ public class LegacyMigrations implements AutoCloseable {
                     }
                 }
                 // the source closes once the batches being read ahead are done with it
-                for (Future<Prepared> f : List.of(next, read)) {
+                next.add(read);
+                for (Future<Prepared> f : next) {
                     try {
                         f.get();
                     } catch (InterruptedException e) {
@@ -886,14 +894,15 @@ public class LegacyMigrations implements AutoCloseable {
     }
 
     /**
-     * As {@link #settled(Context, Writing)}; {@code recent} keeps the last two batches settled: a
-     * check read ahead may have missed the two batches of the run before its own (it was started
-     * while the one before it was written beside the one before that).
+     * As {@link #settled(Context, Writing)}; {@code recent} keeps the last {@code kept} batches
+     * settled: a check read ahead may have missed as many of the run's batches before its own. It
+     * was started while the batches read ahead before it were still to be written, and the one
+     * before those may have been written beside the one before that.
      */
-    private void settled(Context c, Writing w, java.util.Deque<Writing> recent) {
+    private void settled(Context c, Writing w, java.util.Deque<Writing> recent, int kept) {
         settled(c, w);
         recent.add(w);
-        if (recent.size() > 2) {
+        if (recent.size() > kept) {
             recent.poll();
         }
     }

@@ -77,8 +77,12 @@ public final class MigrationCommand {
         }
     }
 
+    /**
+     * The CRM store's pool holds what a run uses at once: two batches read ahead, two written (one
+     * of them watching the other's locks from a connection of its own), and one to spare.
+     */
     private static HikariDataSource pool(String url, String user, String password) {
-        return Pools.hikari("migration-" + (url.contains("postgresql") ? "crm" : "erp"), url, user, password, 4);
+        return Pools.hikari("migration-" + (url.contains("postgresql") ? "crm" : "erp"), url, user, password, 6);
     }
 
     private static void usage(String problem) {
