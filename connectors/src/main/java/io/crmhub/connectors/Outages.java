@@ -85,9 +85,14 @@ public final class Outages {
     /**
      * Whether a database error was caused by its connection's socket failing: reset, or closed in
      * the middle of a reply. H2 reports a connection cut while a cursor fetches as a general I/O
-     * error (90028) over an {@link java.io.EOFException}.
+     * error (90028) over an {@link java.io.EOFException}; when its server is the one that met the
+     * cut, the error comes back with the server's exception named in its message and no cause.
      */
     private static boolean lostConnectionBeneath(SQLException failure) {
+        if ("90028".equals(failure.getSQLState()) && failure.getCause() == null && failure.getMessage() != null
+                && (failure.getMessage().contains("java.io.EOFException") || failure.getMessage().contains("java.net.SocketException"))) {
+            return true;
+        }
         Throwable t = failure.getCause();
         for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
             if (t instanceof java.net.SocketException || t instanceof java.io.EOFException) {

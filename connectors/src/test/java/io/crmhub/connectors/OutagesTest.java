@@ -77,6 +77,11 @@ class OutagesTest {
         assertThat(Outages.isOutage(new IllegalStateException("step customers", new java.io.UncheckedIOException(
                 new java.io.IOException("cannot read the ERP table", eof))))).isTrue();
         assertThat(Outages.isOutage(new SQLException("IO Exception: file locked", "90028"))).as("I/O, but not the connection's").isFalse();
+        // the same cut met by H2's server first: its exception named in the message, no cause (seen in MigrationIT's ERP outage)
+        SQLException serverSide = new SQLException("IO Exception: \"java.io.EOFException\" [90028-232]", "90028");
+        assertThat(pool.adjudicate(serverSide)).isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT);
+        assertThat(Outages.isOutage(new java.io.UncheckedIOException(new java.io.IOException("cannot read the ERP table", serverSide))))
+                .isTrue();
         // a message's fault, or a statement time-out: the pool's own judgement stands
         assertThat(pool.adjudicate(new SQLException("duplicate key", "23505")))
                 .isEqualTo(com.zaxxer.hikari.SQLExceptionOverride.Override.CONTINUE_EVICT);
