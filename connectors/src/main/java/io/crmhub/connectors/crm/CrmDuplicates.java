@@ -305,14 +305,12 @@ public class CrmDuplicates {
             }
             List<String> ids = List.copyOf(candidates);
             Decision d;
-            if (before == null) {
-                d = dedup.decide(s.profile(), ids.stream().map(profile).toList());
-            } else if (before.compared().get(i).equals(ids) && java.util.Collections.disjoint(ids, changed)) {
+            if (before != null && before.compared().get(i).equals(ids) && java.util.Collections.disjoint(ids, changed)) {
                 // the same candidates, none of them changed since: the same decision
                 d = before.decisions().get(i);
             } else {
-                // compared again only with the candidates that joined or changed
-                d = dedup.decide(s.profile(), ids, profile, unchanged(before, i, changed));
+                // brought up to a later commit: compared again only with the candidates that joined or changed
+                d = dedup.decide(s.profile(), ids, profile, before == null ? Map.of() : unchanged(before, i, changed));
             }
             decisions.add(d);
             if (keep) {
