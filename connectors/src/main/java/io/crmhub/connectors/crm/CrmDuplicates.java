@@ -255,7 +255,9 @@ public class CrmDuplicates {
         Map<String, Integer> inBatch = inBatch(incoming);
         Map<String, Set<String>> keyed = candidateIds(entity, inBatch);
         Map<String, Profile> stored = profiles(entity, keyed.values().stream().flatMap(Set::stream).toList());
-        return decide(entity.type(), incoming, keyed, stored.keySet(), stored, epoch, null, Set.of(), ahead);
+        // a check made ahead keeps its candidates' ids, not the map that holds their profiles
+        Set<String> live = ahead ? Set.copyOf(stored.keySet()) : stored.keySet();
+        return decide(entity.type(), incoming, keyed, live, stored, epoch, null, Set.of(), null, ahead);
     }
 
     private static Map<String, Integer> inBatch(List<Subject> incoming) {
@@ -270,14 +272,24 @@ public class CrmDuplicates {
      * {@code before}, none of whose values {@code changed} since, keeps that decision (the
      * matcher decides the same on the same candidates); one compared with others is compared only
      * with those, the earlier comparisons taken as they were.
+     * <p>
+     * A record brought up to a later commit none of whose keys is {@code touched} and none of
+     * whose candidates {@code changed} has the same candidates as before without gathering them
+     * again: the candidates under a key change only when the key is touched, and those from the
+     * batch only when a record before it under one of its keys became or stopped being a link
+     * (its keys are then touched too). Gathering them for every record, at each commit a check
+     * is brought up to, was most of that work.
      *
-     * @param live     the stored records that are candidates (not merged into another)
+     * @param live     the stored records that are candidates (not merged into another); kept as it is
      * @param profiles their profiles: all of them for a first check; those that joined since
      *                 {@code before} for a check brought up to a later commit
+     * @param touched  with {@code before}: the keys whose candidates changed since (filled on as
+     *                 records change their links); null for a first check
      * @param keep     whether the result keeps what each record was compared with (a check made ahead)
      */
     private Checked decide(String entity, List<Subject> incoming, Map<String, Set<String>> keyed, Set<String> live,
-                           Map<String, Profile> profiles, long epoch, Checked before, Set<String> changed, boolean keep) {
+                           Map<String, Profile> profiles, long epoch, Checked before, Set<String> changed, Set<String> touched,
+                           boolean keep) {
         Map<String, List<Profile>> earlier = new HashMap<>();
         List<Decision> decisions = new ArrayList<>(incoming.size());
         List<List<String>> compared = keep ? new ArrayList<>(incoming.size()) : null;
@@ -289,6 +301,12 @@ public class CrmDuplicates {
         };
         for (int i = 0; i < incoming.size(); i++) {
             Subject s = incoming.get(i);
+            if (before != null && java.util.Collections.disjoint(s.keys(), touched)
+                    && java.util.Collections.disjoint(before.compared().get(i), changed)) {
+                // nothing it was decided on moved: the same candidates, the same decision
+                settle(s, before.decisions().get(i), before.compared().get(i), decisions, compared, earlier, batch);
+                continue;
+            }
             Set<String> candidates = new LinkedHashSet<>();
             for (String key : s.keys()) {
                 Set<String> ids = keyed.get(key);
@@ -312,18 +330,28 @@ public class CrmDuplicates {
                 // brought up to a later commit: compared again only with the candidates that joined or changed
                 d = dedup.decide(s.profile(), ids, profile, before == null ? Map.of() : unchanged(before, i, changed));
             }
-            decisions.add(d);
-            if (keep) {
-                compared.add(ids);
+            if (before != null && (d.kind() == Decision.Kind.LINK) != (before.decisions().get(i).kind() == Decision.Kind.LINK)) {
+                // the records after it under its keys see it as a candidate, or no longer
+                touched.addAll(s.keys());
             }
-            if (d.kind() != Decision.Kind.LINK) {
-                for (String key : s.keys()) {
-                    earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(s.profile());
-                }
-                batch.put(s.id(), s.profile());
-            }
+            settle(s, d, ids, decisions, compared, earlier, batch);
         }
-        return keep ? new Checked(decisions, keyed, epoch, entity, Set.copyOf(live), compared) : new Checked(decisions, keyed, epoch);
+        return keep ? new Checked(decisions, keyed, epoch, entity, live, compared) : new Checked(decisions, keyed, epoch);
+    }
+
+    /** A record decided: one that does not link is a candidate for the records after it in the batch. */
+    private static void settle(Subject s, Decision d, List<String> ids, List<Decision> decisions, List<List<String>> compared,
+                               Map<String, List<Profile>> earlier, Map<String, Profile> batch) {
+        decisions.add(d);
+        if (compared != null) {
+            compared.add(ids);
+        }
+        if (d.kind() != Decision.Kind.LINK) {
+            for (String key : s.keys()) {
+                earlier.computeIfAbsent(key, k -> new ArrayList<>()).add(s.profile());
+            }
+            batch.put(s.id(), s.profile());
+        }
     }
 
     /**
@@ -371,10 +399,17 @@ public class CrmDuplicates {
         if (joining.isEmpty() && java.util.Collections.disjoint(ahead.live(), leaving)) {
             return ahead;
         }
-        // only the keys that change are copied
+        // only the keys that change are copied, and they are the ones touched
         Map<String, Set<String>> keyed = new HashMap<>(ahead.seen());
+        Set<String> touched = new HashSet<>(joining.keySet());
         if (!leaving.isEmpty()) {
-            keyed.replaceAll((key, ids) -> java.util.Collections.disjoint(ids, leaving) ? ids : without(ids, leaving));
+            keyed.replaceAll((key, ids) -> {
+                if (java.util.Collections.disjoint(ids, leaving)) {
+                    return ids;
+                }
+                touched.add(key);
+                return without(ids, leaving);
+            });
         }
         Set<String> live = new HashSet<>(ahead.live());
         live.removeAll(leaving);
@@ -390,7 +425,8 @@ public class CrmDuplicates {
                 keyed.put(key, now);
             }
         });
-        return decide(ahead.entity(), incoming, keyed, live, joined, ahead.epoch(), ahead, leaving, true);
+        return decide(ahead.entity(), incoming, keyed, java.util.Collections.unmodifiableSet(live), joined, ahead.epoch(), ahead,
+                leaving, touched, true);
     }
 
     /**
