@@ -220,11 +220,10 @@ class MigrationBench {
                 c.createStatement().execute("create table " + twin + " (like " + table + " including "
                         + (twins.equals("defaults") ? "defaults" : "all") + ")");
                 if (twins.equals("all")) {
-                    for (String key : new JdbcTemplate(new org.springframework.jdbc.datasource.SingleConnectionDataSource(c, true))
-                            .queryForList("select pg_get_constraintdef(oid) from pg_constraint where contype = 'f' and conrelid = ?::regclass",
-                                    String.class, table)) {
+                    for (String key : new JdbcTemplate(crm).queryForList(
+                            "select pg_get_constraintdef(oid) from pg_constraint where contype = 'f' and conrelid = ?::regclass", String.class, table)) {
                         String referenced = key.replaceAll("(?s).* REFERENCES ([a-z_]+)\\(.*", "$1");
-                        String to = tables.contains(referenced) ? "bench_all_" + referenced : referenced;
+                        String to = tables.contains(referenced) ? "bench_" + twins + "_" + referenced : referenced;
                         c.createStatement().execute("alter table " + twin + " add "
                                 + key.replaceFirst(" REFERENCES " + referenced + "\\(", " REFERENCES " + to + "("));
                     }

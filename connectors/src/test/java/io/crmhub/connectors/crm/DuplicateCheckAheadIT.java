@@ -50,9 +50,9 @@ class DuplicateCheckAheadIT {
             for (long seed = 1; seed <= 40; seed++) {
                 Random random = new Random(seed);
                 jdbc.execute("truncate match_key, duplicate_candidate, account cascade");
-                Map<UUID, Map<String, String>> stored = new HashMap<>();
+                List<UUID> stored = new ArrayList<>();
                 for (int i = 0; i < 30; i++) {
-                    create(jdbc, duplicates, stored, random, seed, new CrmDuplicates.Trail());
+                    stored.add(create(jdbc, duplicates, values(random, seed)));
                 }
                 List<CrmDuplicates.Subject> batch = new ArrayList<>();
                 for (int i = 0; i < 40; i++) {
@@ -149,30 +149,25 @@ class DuplicateCheckAheadIT {
 
     /** A writer's transaction: creates ten accounts and changes three stored ones, as the writer indexes and confirms them. */
     private static CrmDuplicates.Indexed earlierTransaction(JdbcTemplate jdbc, CrmDuplicates duplicates,
-                                                            Map<UUID, Map<String, String>> stored, Random random, long seed) {
+                                                            List<UUID> stored, Random random, long seed) {
         CrmDuplicates.Trail trail = new CrmDuplicates.Trail();
-        List<CrmDuplicates.Subject> created = new ArrayList<>();
+        List<UUID> existing = new ArrayList<>(stored);
         List<UUID> ours = new ArrayList<>();
-        List<UUID> existing = new ArrayList<>(stored.keySet());
-        Map<UUID, Map<String, String>> drawn = new java.util.LinkedHashMap<>();
-        List<CrmDuplicates.Subject> creating = new ArrayList<>();
+        List<Map<String, String>> drawn = new ArrayList<>();
+        List<CrmDuplicates.Subject> created = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             UUID id = UUID.randomUUID();
-            Map<String, String> v = values(random, seed);
-            drawn.put(id, v);
-            creating.add(duplicates.subject(CrmEntity.ACCOUNT, id, v));
-        }
-        CrmDuplicates.Checked checked = duplicates.check(CrmEntity.ACCOUNT, creating);
-        for (CrmDuplicates.Subject s : creating) {
-            UUID id = UUID.fromString(s.id());
-            insert(jdbc, id, drawn.get(id));
-            stored.put(id, drawn.get(id));
-            created.add(s);
+            drawn.add(values(random, seed));
+            created.add(duplicates.subject(CrmEntity.ACCOUNT, id, drawn.get(i)));
             ours.add(id);
         }
+        CrmDuplicates.Checked checked = duplicates.check(CrmEntity.ACCOUNT, created);
+        for (int i = 0; i < created.size(); i++) {
+            insert(jdbc, ours.get(i), drawn.get(i));
+        }
+        stored.addAll(ours);
         duplicates.indexNew(CrmEntity.ACCOUNT, created, trail);
         List<UUID> changed = new ArrayList<>();
-        existing.sort(null);
         java.util.Collections.shuffle(existing, random);
         for (UUID id : existing.subList(0, 3)) {
             Map<String, String> v = values(random, seed);
@@ -186,13 +181,12 @@ class DuplicateCheckAheadIT {
         return trail.indexed();
     }
 
-    private static void create(JdbcTemplate jdbc, CrmDuplicates duplicates, Map<UUID, Map<String, String>> stored, Random random,
-                               long seed, CrmDuplicates.Trail trail) {
+    /** A stored account with its blocking keys. */
+    private static UUID create(JdbcTemplate jdbc, CrmDuplicates duplicates, Map<String, String> v) {
         UUID id = UUID.randomUUID();
-        Map<String, String> v = values(random, seed);
         insert(jdbc, id, v);
-        stored.put(id, v);
-        duplicates.indexNew(CrmEntity.ACCOUNT, List.of(duplicates.subject(CrmEntity.ACCOUNT, id, v)), trail);
+        duplicates.indexNew(CrmEntity.ACCOUNT, List.of(duplicates.subject(CrmEntity.ACCOUNT, id, v)));
+        return id;
     }
 
     private static void insert(JdbcTemplate jdbc, UUID id, Map<String, String> v) {
